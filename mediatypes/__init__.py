@@ -1,0 +1,53 @@
+"""mediatypes: typed media, canonical files and JSON manifests, run directories.
+
+Everything public is re-exported here and imported lazily on first use, so ``import mediatypes``
+stays fast.
+
+>>> import mediatypes as mt
+>>> mt.Image(np.zeros((32, 32, 3), np.uint8), caption="black").save("out")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute" (module-level attributes are resolved on first access)
+_LAZY: dict[str, str] = {
+    "Loggable": "mediatypes.core.media:Loggable",
+    "Media": "mediatypes.core.media:Media",
+    "MediaError": "mediatypes.errors:MediaError",
+    "errors": "mediatypes.errors:",
+    "schemas": "mediatypes.schemas:",
+}
+
+__all__ = [
+    "Loggable",
+    "Media",
+    "MediaError",
+    "errors",
+    "schemas",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import errors, schemas
+    from .core.media import Loggable, Media
+    from .errors import MediaError
+
+
+def __getattr__(name: str) -> Any:
+    ref = _LAZY.get(name)
+    if ref is None:
+        raise AttributeError(f"module 'mediatypes' has no attribute {name!r}")
+    module, _, attr = ref.partition(":")
+    value = importlib.import_module(module)
+    if attr:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,55 @@
+"""Lazy registry of media types and value adapters, by string reference (nothing imported early).
+
+``TYPES`` maps each manifest ``_type`` to ``"module:Class"``; ``ADAPTERS`` maps a foreign object's
+class (``"module.Class"`` as found in its MRO) to the ``"module:callable"`` that turns it into a
+media object. The run layer and the CLI use these and import no concrete media type themselves.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from .errors import InvalidInputError
+
+__all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
+
+TYPES: dict[str, str] = {}
+
+ADAPTERS: dict[str, str] = {}
+
+
+def _resolve(ref: str) -> Any:
+    module, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def media_class(type_name: str) -> Any:
+    try:
+        return _resolve(TYPES[type_name])
+    except KeyError:
+        raise InvalidInputError(
+            f"unknown media `_type` {type_name!r}; known: {', '.join(sorted(TYPES))}."
+        ) from None
+
+
+def load(manifest: dict[str, Any], root: str | os.PathLike[str]) -> Any:
+    """Turn a manifest back into its typed object (files are read below ``root``)."""
+    if manifest.get("_type") == "media-list":
+        return [load(item, root) for item in manifest["items"]]
+    return media_class(str(manifest.get("_type"))).from_manifest(manifest, root)
+
+
+def adapt(value: Any) -> Any | None:
+    """The media object for a foreign value (figure, DataFrame, …), or None if none applies."""
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return None
+    for cls in type(value).__mro__:
+        ref = ADAPTERS.get(f"{cls.__module__}.{cls.__qualname__}")
+        if ref is not None:
+            return _resolve(ref)(value)
+    return None

@@ -1,0 +1,1 @@
+"""Core building blocks: stores (content-addressed writer), media base class, array coercion."""

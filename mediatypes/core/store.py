@@ -1,0 +1,272 @@
+"""Content-addressed file stores: where canonical media files go.
+
+A store maps ``(key, bytes, extension)`` to a file named ``<key>_<sha256[:20]>.<ext>`` below its
+root and returns a file reference ``{"path", "sha256", "size"}`` with a POSIX path relative to the
+root. The same bytes under the same key are stored once. Keys are sanitized so that nothing can be
+written outside the root, whatever the key holds (``../``, absolute paths, NUL, reserved names,
+unicode look-alikes, very long names); symlinks inside the root that point outside are refused.
+
+``DirectoryStore`` writes atomically (temp file + rename); ``MemoryStore`` keeps bytes in a dict
+and is what tests and the in-memory transport use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol, TypedDict, runtime_checkable
+
+from ..errors import InvalidTypeError, TransportError, UnsafePathError
+
+__all__ = [
+    "DirectoryStore",
+    "FileRef",
+    "MemoryStore",
+    "Store",
+    "atomic_write",
+    "file_sha256",
+    "safe_relpath",
+    "sanitize_key",
+]
+
+HASH_CHARS = 20
+MAX_COMPONENT = 64
+MAX_DEPTH = 8
+_UNSAFE_CHARS = re.compile(r"[^\w.\-+=@,]", re.UNICODE)
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+
+
+class FileRef(TypedDict):
+    path: str
+    sha256: str
+    size: int
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where a media object writes its canonical files."""
+
+    def put(self, key: str, data: bytes, ext: str) -> tuple[FileRef, bool]:
+        """Store bytes; return the reference and whether a new file was created (False: deduplicated)."""
+        ...
+
+    def put_file(
+        self, key: str, source: str | os.PathLike[str], ext: str
+    ) -> tuple[FileRef, bool]: ...
+
+    def put_json(self, relname: str, data: bytes) -> str: ...
+
+    def remove(self, relpath: str) -> None: ...
+
+
+def _component(part: str) -> str:
+    part = _UNSAFE_CHARS.sub("_", part)
+    part = part.rstrip(". ")
+    if part.startswith("."):
+        part = "_" + part[1:]
+    if not part or set(part) <= {"."}:
+        part = "_"
+    if _WINDOWS_RESERVED.match(part):
+        part = "_" + part
+    if len(part) > MAX_COMPONENT:
+        digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        part = part[: MAX_COMPONENT - 9] + "~" + digest
+    return part
+
+
+def sanitize_key(key: str) -> str:
+    """Turn any string into a safe relative POSIX path of at most MAX_DEPTH readable components.
+
+    >>> sanitize_key("../../etc//passwd")
+    '_/_/etc/passwd'
+    """
+    if not isinstance(key, str):
+        raise InvalidTypeError(f"key expects a str; got {type(key).__name__}.")
+    text = unicodedata.normalize("NFKC", key).replace("\\", "/").replace("\x00", "_")
+    parts = [_component(p) for p in text.split("/") if p != ""]
+    if not parts:
+        return "_"
+    if len(parts) > MAX_DEPTH:
+        parts = [*parts[: MAX_DEPTH - 1], _component("_".join(parts[MAX_DEPTH - 1 :]))]
+    return "/".join(parts)
+
+
+def _inside(root: str, target: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def safe_relpath(root: str | os.PathLike[str], relpath: str) -> Path:
+    """Resolve ``relpath`` below ``root`` and refuse anything (``..``, absolute, symlink) that leaves it."""
+    root_real = os.path.realpath(root)
+    if os.path.isabs(relpath) or "\x00" in relpath:
+        raise UnsafePathError(f"path expects a relative path inside {root}; got {relpath!r}.")
+    target = os.path.realpath(os.path.join(root_real, relpath))
+    if not _inside(root_real, target):
+        raise UnsafePathError(
+            f"path {relpath!r} resolves to {target}, outside the root {root_real}; "
+            "paths in manifests must stay inside their root."
+        )
+    return Path(target)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """sha256 hex digest and size of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _name(key: str, digest: str, ext: str) -> str:
+    ext = _component(ext.lstrip(".").lower())
+    return f"{sanitize_key(key)}_{digest[:HASH_CHARS]}.{ext}"
+
+
+class DirectoryStore:
+    """Content-addressed files below ``root`` (optionally below ``root/prefix``).
+
+    Paths in the returned references are relative to ``root``.
+    """
+
+    def __init__(
+        self, root: str | os.PathLike[str], prefix: str = "", *, durable: bool = False
+    ) -> None:
+        self.root = Path(root)
+        self.prefix = sanitize_key(prefix) if prefix else ""
+        self.durable = durable
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TransportError(f"cannot create the output folder {self.root}: {exc}") from exc
+        self._root_real = os.path.realpath(self.root)
+
+    def _target(self, relname: str) -> tuple[str, Path]:
+        rel = f"{self.prefix}/{relname}" if self.prefix else relname
+        # Refuse symlinked folders that lead out of the root before creating anything in them.
+        probe = self._root_real
+        for part in rel.split("/")[:-1]:
+            probe = os.path.join(probe, part)
+            if os.path.islink(probe) and not _inside(self._root_real, os.path.realpath(probe)):
+                raise UnsafePathError(
+                    f"key folder {part!r} is a symlink leading outside {self._root_real}; refusing to write."
+                )
+        target = Path(self._root_real, rel)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TransportError(f"cannot create folder {target.parent}: {exc}") from exc
+        if os.path.islink(target) or not _inside(self._root_real, os.path.realpath(target.parent)):
+            raise UnsafePathError(f"{rel!r} would be written outside {self._root_real}; refusing.")
+        return rel, target
+
+    def put(self, key: str, data: bytes, ext: str) -> tuple[FileRef, bool]:
+        digest = hashlib.sha256(data).hexdigest()
+        rel, target = self._target(_name(key, digest, ext))
+        created = not target.exists()
+        if created:
+            try:
+                atomic_write(target, data, durable=self.durable)
+            except OSError as exc:
+                raise TransportError(f"cannot write {target}: {exc}") from exc
+        return {"path": rel, "sha256": digest, "size": len(data)}, created
+
+    def put_file(self, key: str, source: str | os.PathLike[str], ext: str) -> tuple[FileRef, bool]:
+        digest, size = file_sha256(source)
+        rel, target = self._target(_name(key, digest, ext))
+        created = not target.exists()
+        if created:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                    while block := src.read(1 << 20):
+                        out.write(block)
+                os.replace(tmp, target)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise TransportError(f"cannot copy {source} to {target}: {exc}") from exc
+        return {"path": rel, "sha256": digest, "size": size}, created
+
+    def put_json(self, relname: str, data: bytes) -> str:
+        """Write a non-content-addressed file (a manifest) atomically; returns its relative path."""
+        rel, target = self._target(sanitize_key(relname))
+        try:
+            atomic_write(target, data, durable=self.durable)
+        except OSError as exc:
+            raise TransportError(f"cannot write {target}: {exc}") from exc
+        return rel
+
+    def remove(self, relpath: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            safe_relpath(self._root_real, relpath).unlink()
+
+    def open(self, relpath: str) -> bytes:
+        return safe_relpath(self._root_real, relpath).read_bytes()
+
+
+class MemoryStore:
+    """The in-memory twin of DirectoryStore: same names, same references, bytes kept in ``files``."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = sanitize_key(prefix) if prefix else ""
+        self.files: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def _rel(self, relname: str) -> str:
+        return f"{self.prefix}/{relname}" if self.prefix else relname
+
+    def put(self, key: str, data: bytes, ext: str) -> tuple[FileRef, bool]:
+        digest = hashlib.sha256(data).hexdigest()
+        rel = self._rel(_name(key, digest, ext))
+        with self._lock:
+            created = rel not in self.files
+            if created:
+                self.files[rel] = bytes(data)
+        return {"path": rel, "sha256": digest, "size": len(data)}, created
+
+    def put_file(self, key: str, source: str | os.PathLike[str], ext: str) -> tuple[FileRef, bool]:
+        return self.put(key, Path(source).read_bytes(), ext)
+
+    def put_json(self, relname: str, data: bytes) -> str:
+        rel = self._rel(sanitize_key(relname))
+        with self._lock:
+            self.files[rel] = bytes(data)
+        return rel
+
+    def remove(self, relpath: str) -> None:
+        with self._lock:
+            self.files.pop(relpath, None)
+
+    def open(self, relpath: str) -> bytes:
+        return self.files[relpath]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.files))
