@@ -15,7 +15,9 @@ from .errors import InvalidInputError
 
 __all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
 
-TYPES: dict[str, str] = {}
+TYPES: dict[str, str] = {
+    "histogram": "mediatypes.histogram:Histogram",
+}
 
 ADAPTERS: dict[str, str] = {}
 
