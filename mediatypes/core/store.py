@@ -38,6 +38,7 @@ __all__ = [
 
 HASH_CHARS = 20
 MAX_COMPONENT = 64
+MAX_COMPONENT_BYTES = 128  # leaves room for "_<hash>.<ext>" inside the usual 255-byte name limit
 MAX_DEPTH = 8
 _UNSAFE_CHARS = re.compile(r"[^\w.\-+=@,]", re.UNICODE)
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
@@ -75,9 +76,16 @@ def _component(part: str) -> str:
         part = "_"
     if _WINDOWS_RESERVED.match(part):
         part = "_" + part
-    if len(part) > MAX_COMPONENT:
+    if (
+        len(part) > MAX_COMPONENT
+        or len(part.encode("utf-8", "surrogatepass")) > MAX_COMPONENT_BYTES
+    ):
         digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        part = part[: MAX_COMPONENT - 9] + "~" + digest
+        head = part[: MAX_COMPONENT - 9]
+        # Limits count bytes, not characters: 55 four-byte letters would overflow a file name.
+        while len(head.encode("utf-8", "surrogatepass")) > MAX_COMPONENT_BYTES - 9:
+            head = head[:-1]
+        part = head + "~" + digest
     return part
 
 
@@ -105,6 +113,12 @@ def _inside(root: str, target: str) -> bool:
 def safe_relpath(root: str | os.PathLike[str], relpath: str) -> Path:
     """Resolve ``relpath`` below ``root`` and refuse anything (``..``, absolute, symlink) that leaves it."""
     root_real = os.path.realpath(root)
+    if not isinstance(relpath, str):
+        raise InvalidTypeError(f"path expects a str; got {type(relpath).__name__}.")
+    try:
+        os.fsencode(relpath)
+    except UnicodeError:  # lone surrogates cannot name a file
+        raise UnsafePathError(f"path expects a valid file name; got {relpath!r}.") from None
     if os.path.isabs(relpath) or "\x00" in relpath:
         raise UnsafePathError(f"path expects a relative path inside {root}; got {relpath!r}.")
     target = os.path.realpath(os.path.join(root_real, relpath))
