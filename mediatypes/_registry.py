@@ -40,7 +40,14 @@ def media_class(type_name: str) -> Any:
 
 
 def load(manifest: dict[str, Any], root: str | os.PathLike[str]) -> Any:
-    """Turn a manifest back into its typed object (files are read below ``root``)."""
+    """Turn a manifest back into its typed object (files are read below ``root``).
+
+    The manifest is schema-validated first (SchemaError otherwise), so loaders only ever see
+    well-formed input, whatever an untrusted directory holds.
+    """
+    from . import schemas
+
+    schemas.validate(manifest)
     if manifest.get("_type") == "media-list":
         return [load(item, root) for item in manifest["items"]]
     return media_class(str(manifest.get("_type"))).from_manifest(manifest, root)

@@ -76,6 +76,33 @@ def _fast_counts(a: np.ndarray, lo: np.floating[Any], hi: np.floating[Any], n: i
     return sum((f.result() for f in futures), np.zeros(n, dtype=np.int64))
 
 
+def _finite_edges(edges: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0))
+
+
+def _numpy_counts(a: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(a, n)``; where the data's own float type cannot hold distinct finite edges
+    (a float16 range that overflows, a float32 range finer than its precision), the same in float64."""
+    for data in (a, a.astype(np.float64)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                values, edges = np.histogram(data, bins=n)
+            except ValueError:  # "Too many bins for data range"
+                continue
+        if _finite_edges(edges):
+            return values, edges
+    lo, hi = float(a.min()), float(a.max())
+    if lo == hi:  # numpy's ±0.5 vanishes at this magnitude: widen by a relative step instead
+        with np.errstate(over="ignore", invalid="ignore"):
+            edges = np.linspace(lo - abs(lo) * 2.0**-20, hi + abs(hi) * 2.0**-20, n + 1)
+        if _finite_edges(edges):
+            return np.histogram(a.astype(np.float64), bins=edges)[0], edges
+    raise LimitExceededError(
+        f"Histogram: the values span [{lo!r}, {hi!r}], a range {n} float64 bins cannot cover; "
+        "rescale the data, use fewer bins, or pass your own binning with np_histogram=."
+    )
+
+
 class Histogram(Media):
     """A histogram of values, or of a precomputed ``np.histogram`` result.
 
@@ -163,11 +190,16 @@ class Histogram(Media):
             return
         lo, hi = a.min(), a.max()
         self.min, self.max = float(lo), float(hi)
-        if a.size > self.EXACT_LIMIT and a.dtype in (np.float32, np.float64) and lo != hi:
+        fast = a.size > self.EXACT_LIMIT and a.dtype in (np.float32, np.float64) and lo != hi
+        if fast:
+            with np.errstate(over="ignore", invalid="ignore"):
+                edges = np.linspace(lo, hi, n + 1, endpoint=True, dtype=np.result_type(lo, hi, a))
+            fast = _finite_edges(edges)  # else the range overflows its dtype: exact path below
+        if fast:
             self.values = _fast_counts(a, lo, hi, n)
-            self.bins = np.linspace(lo, hi, n + 1, endpoint=True, dtype=np.result_type(lo, hi, a))
+            self.bins = edges
         else:
-            self.values, self.bins = np.histogram(a, bins=n)
+            self.values, self.bins = _numpy_counts(a, n)
         self.source = "sequence"
 
     def _from_np_histogram(self, pair: Any) -> None:
@@ -177,15 +209,16 @@ class Histogram(Media):
                 f"np.histogram; got {describe(pair)}."
             )
         try:
-            values = np.asarray(
-                pair[0].detach().cpu() if is_tensor(pair[0]) else pair[0], dtype=np.float64
+            values, edges = (
+                np.asarray(p.detach().cpu() if is_tensor(p) else p) for p in (pair[0], pair[1])
             )
-            edges = np.asarray(
-                pair[1].detach().cpu() if is_tensor(pair[1]) else pair[1], dtype=np.float64
-            )
+            if values.dtype.kind not in "biuf" or edges.dtype.kind not in "biuf":
+                # complex would lose its imaginary part, strings would parse: refuse both
+                raise TypeError(f"got dtypes {values.dtype} and {edges.dtype}")
+            values, edges = values.astype(np.float64), edges.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise InvalidTypeError(
-                f"Histogram: `np_histogram` expects two numeric sequences ({exc})."
+                f"Histogram: `np_histogram` expects two real-valued numeric sequences ({exc})."
             ) from exc
         if values.ndim != 1 or edges.ndim != 1 or len(edges) != len(values) + 1 or len(values) == 0:
             raise InvalidInputError(
@@ -204,10 +237,13 @@ class Histogram(Media):
             raise InvalidInputError("Histogram: `np_histogram` values (counts) must be >= 0.")
         if np.any(np.diff(edges) <= 0):
             raise InvalidInputError("Histogram: `np_histogram` edges must be strictly increasing.")
-        integral = bool(np.all(values == np.round(values)))
+        # counts beyond 2**53 are not exact integers in float64: keep them as the floats given
+        integral = bool(np.all(values == np.round(values)) and values.max() <= 2.0**53)
         self.values = values.astype(np.int64) if integral else values
         self.bins = edges
-        self.count = int(values.sum()) if integral else None
+        self.count = (
+            int(self.values.sum()) if integral else None
+        )  # int64: exact (512 × 2**53 < 2**63)
         self.min, self.max = float(edges[0]), float(edges[-1])
         self.source = "np_histogram"
 
