@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
+    "Image": "mediatypes.image:Image",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
@@ -24,6 +25,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "Image",
     "Loggable",
     "Media",
     "MediaError",
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
     from .core.media import Loggable, Media
     from .errors import MediaError
+    from .image import Image
 
 
 def __getattr__(name: str) -> Any:

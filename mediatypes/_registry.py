@@ -15,9 +15,13 @@ from .errors import InvalidInputError
 
 __all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
 
-TYPES: dict[str, str] = {}
+TYPES: dict[str, str] = {
+    "image-file": "mediatypes.image:Image",
+}
 
-ADAPTERS: dict[str, str] = {}
+ADAPTERS: dict[str, str] = {
+    "matplotlib.figure.Figure": "mediatypes.image:Image",
+}
 
 
 def _resolve(ref: str) -> Any:
