@@ -51,7 +51,14 @@ __all__ = ["Image"]
 OWNER = "Image"
 
 # file_type spelling -> canonical format name; GIF is only ever kept from a file, never written
-_FILE_TYPES = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "bmp": "bmp", "webp": "webp", "gif": "gif"}
+_FILE_TYPES = {
+    "png": "png",
+    "jpg": "jpeg",
+    "jpeg": "jpeg",
+    "bmp": "bmp",
+    "webp": "webp",
+    "gif": "gif",
+}
 _EXT = {"png": "png", "jpeg": "jpg", "bmp": "bmp", "webp": "webp", "gif": "gif"}
 # Pillow's format name -> ours, for files kept byte-for-byte (MPO is a multi-picture JPEG)
 _KEPT = {"PNG": "png", "JPEG": "jpeg", "MPO": "jpeg", "BMP": "bmp", "WEBP": "webp", "GIF": "gif"}
@@ -109,7 +116,8 @@ def png_bytes(arr: np.ndarray, level: int = 1) -> bytes:
 
 def _is_figure(value: Any) -> bool:
     return any(
-        f"{c.__module__}.{c.__qualname__}" == "matplotlib.figure.Figure" for c in type(value).__mro__
+        f"{c.__module__}.{c.__qualname__}" == "matplotlib.figure.Figure"
+        for c in type(value).__mro__
     )
 
 
@@ -366,7 +374,9 @@ def _mask_array(layer: Mapping[str, Any], where: str) -> np.ndarray:
         param = f"{where}['mask_data']"
         arr = to_numpy(layer["mask_data"], param, OWNER)
     if arr.ndim != 2 or arr.size == 0:
-        raise ShapeError(f"{OWNER}: `{param}` expects a non-empty 2-D array; got shape {arr.shape}.")
+        raise ShapeError(
+            f"{OWNER}: `{param}` expects a non-empty 2-D array; got shape {arr.shape}."
+        )
     kind = arr.dtype.kind
     if kind == "b":
         return arr.astype(np.uint8)
@@ -377,7 +387,9 @@ def _mask_array(layer: Mapping[str, Any], where: str) -> np.ndarray:
                 f"{OWNER}: `{param}` expects integer class ids; got non-integral floats."
             )
     elif kind not in "iu":
-        raise InvalidTypeError(f"{OWNER}: `{param}` expects integer class ids; got dtype {arr.dtype}.")
+        raise InvalidTypeError(
+            f"{OWNER}: `{param}` expects integer class ids; got dtype {arr.dtype}."
+        )
     lo, hi = float(arr.min()), float(arr.max())
     if lo < 0:
         raise InvalidInputError(
@@ -420,10 +432,15 @@ def _position(pos: Any, where: str, domain: str) -> dict[str, float]:
                 f"{OWNER}: `{where}['middle']` expects [x, y]; got {describe(mid)}."
             )
         mx, my = (_number(v, f"{where}['middle'][{i}]") for i, v in enumerate(mid))
-        w, h = _number(pos["width"], f"{where}['width']"), _number(pos["height"], f"{where}['height']")
+        w, h = (
+            _number(pos["width"], f"{where}['width']"),
+            _number(pos["height"], f"{where}['height']"),
+        )
         for name, v in (("width", w), ("height", h)):
             if v < 0:
-                raise InvalidInputError(f"{OWNER}: `{where}` expects {name} >= 0; got {name}={v:g}.")
+                raise InvalidInputError(
+                    f"{OWNER}: `{where}` expects {name} >= 0; got {name}={v:g}."
+                )
         x0, x1, y0, y1 = mx - w / 2, mx + w / 2, my - h / 2, my + h / 2
     else:
         raise InvalidInputError(
@@ -437,7 +454,7 @@ def _position(pos: Any, where: str, domain: str) -> dict[str, float]:
                 f"{hi_name}={hi:g}."
             )
     if domain == "fraction":
-        for name, v in zip(_MINMAX, (x0, x1, y0, y1)):
+        for name, v in zip(_MINMAX, (x0, x1, y0, y1), strict=True):
             if not 0.0 <= v <= 1.0:
                 raise InvalidInputError(
                     f"{OWNER}: `{where}` expects fractions of the image size in [0, 1]; got "
@@ -464,7 +481,9 @@ def _box(box: Any, where: str) -> dict[str, Any]:
         raise InvalidInputError(f"{OWNER}: `{where}` expects a 'class_id' (int).")
     cid = box["class_id"]
     if isinstance(cid, bool) or not isinstance(cid, (int, np.integer)):
-        raise InvalidTypeError(f"{OWNER}: `{where}['class_id']` expects an int; got {describe(cid)}.")
+        raise InvalidTypeError(
+            f"{OWNER}: `{where}['class_id']` expects an int; got {describe(cid)}."
+        )
     if cid < 0:
         raise InvalidInputError(f"{OWNER}: `{where}['class_id']` expects an int >= 0; got {cid}.")
     out["class_id"] = int(cid)
@@ -637,7 +656,11 @@ class Image(Media):
     def _set_source(self, raw: bytes, where: str, mode: str | None, fmt: str | None) -> None:
         image = _probe(type(self), raw, where)
         kept = _KEPT.get(image.format or "")
-        if kept is not None and (fmt is None or fmt == kept) and (mode is None or mode == image.mode):
+        if (
+            kept is not None
+            and (fmt is None or fmt == kept)
+            and (mode is None or mode == image.mode)
+        ):
             self._kept = raw
             self.format = kept
             self.width, self.height, self.mode = image.width, image.height, image.mode
