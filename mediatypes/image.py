@@ -604,6 +604,7 @@ class Image(Media):
             raise InvalidTypeError(
                 f"{OWNER}: `data` expects a numpy array, torch tensor, PIL image, path, bytes, "
                 f"binary file object, matplotlib figure or Image; got {describe(data)}."
+                + (" Wrap lists with np.asarray(...)." if isinstance(data, (list, tuple)) else "")
             )
 
         if masks is not None:
