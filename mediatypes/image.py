@@ -211,8 +211,7 @@ def _array_to_pixels(cls: type[Image], arr: np.ndarray, channel_first: bool) -> 
     if kind == "b":
         out = arr.astype(np.uint8) * np.uint8(255)
     elif kind == "f":
-        check_finite(arr, "data", OWNER)
-        out = float_to_uint8(arr, "data", OWNER)
+        out = float_to_uint8(arr, "data", OWNER)  # also refuses NaN/Inf with NonFiniteError
     elif kind in "iu":
         out = _int_to_image(arr, "data", arr.ndim == 2)
     else:
@@ -648,7 +647,12 @@ class Image(Media):
                 "are written as png, jpeg, bmp or webp."
             )
         if mode is not None and mode != image.mode:
-            image = image.convert(mode)
+            try:
+                image = image.convert(mode)
+            except ValueError as exc:
+                raise UnsupportedFormatError(
+                    f"{OWNER}: `mode` {mode!r} cannot be reached from a {image.mode} image ({exc})."
+                ) from exc
         fmt = fmt or "png"
         self._pil = _for_format(image, fmt)
         self.format = fmt

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import PIL.Image
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mediatypes as mt
 from mediatypes import _registry, schemas
@@ -153,6 +155,9 @@ def test_mode_converts_via_pil(tmp_path: Path) -> None:
     m, got = save_and_decode(Image(arr, mode="L"), tmp_path)
     assert m["mode"] == "L"
     np.testing.assert_array_equal(got, np.asarray(PIL.Image.fromarray(arr).convert("L")))
+    m, got = save_and_decode(Image(arr > 127, mode="1"), tmp_path)  # 1-bit PNG via Pillow
+    assert m["mode"] == "1"
+    np.testing.assert_array_equal(got, arr > 127)
 
 
 # ---- PIL images
@@ -334,3 +339,36 @@ def test_list_of_images_uses_list_manifest(tmp_path: Path) -> None:
 def test_public_name_and_repr() -> None:
     img = mt.Image(np.zeros((2, 3), np.uint8), caption="z")
     assert img is not None and "3x2" in repr(img) and "'z'" in repr(img)
+
+
+# ---- properties
+
+
+@settings(deadline=None)
+@given(
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    channels=st.sampled_from([None, 1, 3, 4]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_uint8_array_and_its_float_twin_decode_exactly(
+    h: int, w: int, channels: int | None, seed: int
+) -> None:
+    shape = (h, w) if channels is None else (h, w, channels)
+    arr = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    expected = arr if channels != 1 else arr[:, :, 0]
+    for data in (arr, arr.astype(np.float64) / 255.0):  # k / 255 must come back as k
+        payload, fields = Image(data).encode()
+        assert payload is not None and payload.data is not None
+        got = np.asarray(PIL.Image.open(io.BytesIO(payload.data)))
+        np.testing.assert_array_equal(got, expected)
+        assert (fields["height"], fields["width"]) == (h, w)
+
+
+@settings(deadline=None)
+@given(h=st.integers(1, 30), w=st.integers(1, 30), seed=st.integers(0, 2**32 - 1))
+def test_any_uint16_gray_decodes_exactly(h: int, w: int, seed: int) -> None:
+    arr = np.random.default_rng(seed).integers(0, 65536, (h, w), dtype=np.uint16)
+    payload, _ = Image(arr).encode()
+    assert payload is not None and payload.data is not None
+    np.testing.assert_array_equal(np.asarray(PIL.Image.open(io.BytesIO(payload.data))), arr)

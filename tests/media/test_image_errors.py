@@ -74,6 +74,12 @@ BAD: list[tuple[str, Any, type[Exception], str]] = [
     ("caption-int", {"data": RGB, "caption": 5}, E.InvalidTypeError, "`caption`"),
     ("mode-unknown", {"data": RGB, "mode": "XYZ"}, E.UnsupportedFormatError, "`mode`"),
     ("mode-int", {"data": RGB, "mode": 3}, E.InvalidTypeError, "`mode`"),
+    (
+        "mode-unreachable",
+        {"data": PIL.Image.new("P", (4, 4)), "mode": "I;16"},
+        E.UnsupportedFormatError,
+        "`mode` 'I;16'",
+    ),
     # masks
     ("masks-not-dict", {"data": RGB, "masks": [1]}, E.InvalidTypeError, "`masks`"),
     ("mask-layer-name", {"data": RGB, "masks": {3: {}}}, E.InvalidTypeError, "`masks`"),
