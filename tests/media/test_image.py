@@ -155,9 +155,9 @@ def test_mode_converts_via_pil(tmp_path: Path) -> None:
     m, got = save_and_decode(Image(arr, mode="L"), tmp_path)
     assert m["mode"] == "L"
     np.testing.assert_array_equal(got, np.asarray(PIL.Image.fromarray(arr).convert("L")))
-    m, got = save_and_decode(Image(arr > 127, mode="1"), tmp_path)  # 1-bit PNG via Pillow
+    m, got = save_and_decode(Image(arr[:, :, 0] > 127, mode="1"), tmp_path)  # 1-bit PNG via Pillow
     assert m["mode"] == "1"
-    np.testing.assert_array_equal(got, arr > 127)
+    np.testing.assert_array_equal(got, arr[:, :, 0] > 127)
 
 
 # ---- PIL images
