@@ -174,9 +174,9 @@ def _probe(cls: type[Image], raw: bytes, where: str) -> PIL.Image.Image:
 
 def _int_to_image(arr: np.ndarray, param: str, two_d: bool) -> np.ndarray:
     """Integer arrays are never rescaled: 0–255 → uint8, 2-D 0–65535 → uint16, else an error."""
-    lo, hi = int(arr.min()), int(arr.max())
     if arr.dtype == np.uint8:
         return arr
+    lo, hi = int(arr.min()), int(arr.max())
     if two_d and (arr.dtype == np.uint16 or (hi > 255 and lo >= 0 and hi <= 65535)):
         return arr.astype(np.uint16, copy=False)
     if lo < 0 or hi > 255:
@@ -194,13 +194,11 @@ def _array_to_pixels(cls: type[Image], arr: np.ndarray, channel_first: bool) -> 
     shape = arr.shape
     if arr.size == 0:
         raise ShapeError(f"{OWNER}: `data` expects a non-empty array; got shape {shape}.")
-    if arr.ndim == 3:
-        chw = shape[0] in (1, 3, 4) and (channel_first or shape[2] not in (1, 3, 4))
-        if chw:
-            arr = arr.transpose(1, 2, 0)
-        elif shape[2] not in (1, 3, 4):
-            arr = None  # type: ignore[assignment]
-    if arr is None or arr.ndim not in (2, 3):
+    first_ok = arr.ndim == 3 and shape[0] in (1, 3, 4)
+    last_ok = arr.ndim == 3 and shape[2] in (1, 3, 4)
+    if first_ok and (channel_first or not last_ok):
+        arr = arr.transpose(1, 2, 0)
+    elif arr.ndim != 2 and not last_ok:
         raise ShapeError(
             f"{OWNER}: `data` expects (H, W), (H, W, 1|3|4) or (1|3|4, H, W); got shape {shape}."
         )
@@ -225,10 +223,7 @@ def _array_to_pixels(cls: type[Image], arr: np.ndarray, channel_first: bool) -> 
 
 
 def _pixels_to_pil(px: np.ndarray) -> PIL.Image.Image:
-    if px.dtype == np.uint16:
-        return PIL.Image.fromarray(px)  # mode "I;16"
-    mode = {2: "L", 3: {3: "RGB", 4: "RGBA"}.get(px.shape[-1], "")}.get(px.ndim, "")
-    return PIL.Image.fromarray(px, mode=mode) if mode == "L" else PIL.Image.fromarray(px)
+    return PIL.Image.fromarray(px)  # L, RGB, RGBA from uint8; I;16 from 2-D uint16
 
 
 def _normalize_pil(cls: type[Image], image: PIL.Image.Image) -> PIL.Image.Image:
@@ -268,9 +263,7 @@ def _for_format(image: PIL.Image.Image, fmt: str) -> PIL.Image.Image:
                 stacklevel=4,
             )
         return image.convert("L" if mode in ("1", "L", "LA") else "RGB")
-    if fmt == "bmp":
-        return image.convert("RGBA" if has_alpha else "RGB")
-    return image.convert("RGBA" if has_alpha else "RGB")  # webp
+    return image.convert("RGBA" if has_alpha else "RGB")  # bmp, webp
 
 
 # --------------------------------------------------------------------------------------------
