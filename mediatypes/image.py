@@ -333,34 +333,49 @@ def _layers(value: Any, param: str) -> Mapping[str, Any]:
     return value
 
 
-def _mask_array(layer: Mapping[str, Any], where: str) -> np.ndarray:
+def _size_error(where: str, shape: tuple[int, int], got: tuple[int, ...]) -> ShapeError:
+    return ShapeError(
+        f"{OWNER}: `{where}` expects a mask of the image size (H, W) = {shape}; got shape {got}."
+    )
+
+
+def _mask_file(path: Any, where: str, shape: tuple[int, int]) -> np.ndarray:
+    """Class ids from a single-channel image file; size checked from the header before decoding."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidTypeError(
+            f"{OWNER}: `{where}['path']` expects a path to a PNG; got {describe(path)}."
+        )
+    if not os.path.isfile(path):
+        raise MediaFileNotFoundError(
+            f"{OWNER}: `{where}['path']` {os.fspath(path)!r} does not exist or is not a file."
+        )
+    try:
+        with PIL.Image.open(path) as im:
+            if (im.height, im.width) != shape:
+                raise _size_error(where, shape, (im.height, im.width))
+            if im.mode not in ("1", "L", "P", "I", "I;16"):
+                raise ShapeError(
+                    f"{OWNER}: `{where}['path']` expects a single-channel image of class ids "
+                    f"(mode L, P or I;16); got mode {im.mode!r}."
+                )
+            im.load()
+            return np.array(im)
+    except ShapeError:
+        raise
+    except PIL.Image.DecompressionBombError as exc:
+        raise LimitExceededError(f"{OWNER}: `{where}['path']` is too large: {exc}") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise DecodeError(
+            f"{OWNER}: `{where}['path']` {os.fspath(path)!r} does not decode as an image: {exc}"
+        ) from exc
+
+
+def _mask_array(layer: Mapping[str, Any], where: str, shape: tuple[int, int]) -> np.ndarray:
+    """Validated class ids of one mask layer as an owned uint8 or uint16 (H, W) array."""
     if ("mask_data" in layer) == ("path" in layer):
         raise InvalidInputError(f"{OWNER}: `{where}` expects exactly one of 'mask_data' or 'path'.")
     if "path" in layer:
-        path = layer["path"]
-        if not isinstance(path, (str, os.PathLike)):
-            raise InvalidTypeError(
-                f"{OWNER}: `{where}['path']` expects a path to a PNG; got {describe(path)}."
-            )
-        if not os.path.isfile(path):
-            raise MediaFileNotFoundError(
-                f"{OWNER}: `{where}['path']` {os.fspath(path)!r} does not exist or is not a file."
-            )
-        try:
-            with PIL.Image.open(path) as im:
-                im.load()
-                if im.mode not in ("1", "L", "P", "I", "I;16"):
-                    raise ShapeError(
-                        f"{OWNER}: `{where}['path']` expects a single-channel image of class ids "
-                        f"(mode L, P or I;16); got mode {im.mode!r}."
-                    )
-                arr = np.array(im)
-        except (OSError, SyntaxError, ValueError) as exc:
-            if isinstance(exc, ShapeError):
-                raise
-            raise DecodeError(
-                f"{OWNER}: `{where}['path']` {os.fspath(path)!r} does not decode as an image: {exc}"
-            ) from exc
+        arr = _mask_file(layer["path"], where, shape)
         param = f"{where}['path']"
     else:
         param = f"{where}['mask_data']"
@@ -369,6 +384,8 @@ def _mask_array(layer: Mapping[str, Any], where: str) -> np.ndarray:
         raise ShapeError(
             f"{OWNER}: `{param}` expects a non-empty 2-D array; got shape {arr.shape}."
         )
+    if arr.shape != shape:
+        raise _size_error(where, shape, arr.shape)
     kind = arr.dtype.kind
     if kind == "b":
         return arr.astype(np.uint8)
@@ -604,12 +621,7 @@ class Image(Media):
             for name, layer in _layers(masks, "masks").items():
                 where = f"masks[{name!r}]"
                 _check_keys(layer, where, ("mask_data", "path", "class_labels"))
-                ids = _mask_array(layer, where)
-                if ids.shape != (self.height, self.width):
-                    raise ShapeError(
-                        f"{OWNER}: `{where}` expects a mask of the image size (H, W) = "
-                        f"({self.height}, {self.width}); got shape {ids.shape}."
-                    )
+                ids = _mask_array(layer, where, (self.height, self.width))
                 labels = _labels(layer.get("class_labels"), f"{where}['class_labels']")
                 self._masks[name] = (ids, labels)
         if boxes is not None:

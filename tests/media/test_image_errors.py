@@ -116,7 +116,18 @@ BAD: list[tuple[str, Any, type[Exception], str]] = [
     ),
     ("mask-layer-not-dict", mask([1, 2]), E.InvalidTypeError, "`masks['pred']`"),
     ("mask-missing-path", mask({"path": "/nope/m.png"}), E.MediaFileNotFoundError, "['path']"),
-    ("mask-corrupt-path", mask({"path": FIX / "corrupt.png"}), E.DecodeError, "['path']"),
+    (
+        "mask-corrupt-path",
+        {"data": np.zeros((6, 8), np.uint8), "masks": {"m": {"path": FIX / "corrupt.png"}}},
+        E.DecodeError,
+        "corrupt.png",
+    ),
+    (
+        "mask-path-size-mismatch",
+        mask({"path": FIX / "tiny_mask.png"}),
+        E.ShapeError,
+        "(H, W) = (8, 10); got shape (6, 8)",
+    ),
     (
         "mask-rgb-path",
         lambda tmp: mask({"path": png_file(tmp, np.zeros((8, 10, 3), np.uint8))}),
