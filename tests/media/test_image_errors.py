@@ -36,6 +36,15 @@ def png_file(tmp: Path, arr: np.ndarray, mode: str | None = None) -> Path:
     return path
 
 
+def corrupt_mask(tmp: Path) -> Path:
+    """The tiny mask PNG with its pixel data damaged (header intact, IDAT CRC wrong)."""
+    data = (FIX / "tiny_mask.png").read_bytes()
+    i = data.index(b"IDAT") + 8
+    path = tmp / "bad_mask.png"
+    path.write_bytes(data[:i] + bytes(b ^ 0xFF for b in data[i : i + 8]) + data[i + 8 :])
+    return path
+
+
 # (id, kwargs or a function of a tmp dir returning kwargs, error class, text the message contains)
 BAD: list[tuple[str, Any, type[Exception], str]] = [
     ("4d-shape", {"data": np.zeros((5, 64, 64, 2))}, E.ShapeError, "`data` expects (H, W)"),
@@ -118,9 +127,12 @@ BAD: list[tuple[str, Any, type[Exception], str]] = [
     ("mask-missing-path", mask({"path": "/nope/m.png"}), E.MediaFileNotFoundError, "['path']"),
     (
         "mask-corrupt-path",
-        {"data": np.zeros((6, 8), np.uint8), "masks": {"m": {"path": FIX / "corrupt.png"}}},
+        lambda tmp: {
+            "data": np.zeros((6, 8), np.uint8),
+            "masks": {"m": {"path": corrupt_mask(tmp)}},
+        },
         E.DecodeError,
-        "corrupt.png",
+        "bad_mask.png",
     ),
     (
         "mask-path-size-mismatch",
