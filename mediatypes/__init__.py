@@ -21,12 +21,14 @@ _LAZY: dict[str, str] = {
     "MediaError": "mediatypes.errors:MediaError",
     "errors": "mediatypes.errors:",
     "schemas": "mediatypes.schemas:",
+    "Table": "mediatypes.table:Table",
 }
 
 __all__ = [
     "Loggable",
     "Media",
     "MediaError",
+    "Table",
     "errors",
     "schemas",
 ]
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
     from .core.media import Loggable, Media
     from .errors import MediaError
+    from .table import Table
 
 
 def __getattr__(name: str) -> Any:

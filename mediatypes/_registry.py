@@ -16,8 +16,13 @@ from .errors import InvalidInputError
 __all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
 
 TYPES: dict[str, str] = {}
+TYPES["table-file"] = "mediatypes.table:Table"
+TYPES["chart"] = "charts.chart:Chart"
 
 ADAPTERS: dict[str, str] = {}
+ADAPTERS["pandas.DataFrame"] = "mediatypes.table:Table.from_dataframe"  # pandas >= 3
+ADAPTERS["pandas.core.frame.DataFrame"] = "mediatypes.table:Table.from_dataframe"
+ADAPTERS["polars.dataframe.frame.DataFrame"] = "mediatypes.table:Table.from_dataframe"
 
 
 def _resolve(ref: str) -> Any:
