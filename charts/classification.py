@@ -242,16 +242,17 @@ def _curve_chart(
     for c, (fps, tps, thr) in zip(classes, _binary_curves(ids, p, classes)):
         if kind == "roc":
             x, y, t = roc_points(fps, tps, thr)
-            tl = t.tolist()
         else:
             y, x, t = pr_points(fps, tps, thr)
-            tl = [*t.tolist(), None]  # the final (recall 0, precision 1) point has no threshold
+            t = np.r_[t, np.nan]  # the final (recall 0, precision 1) point has no threshold
         m = len(x)
         if m > cap:
             keep = _downsample(m, cap)
-            x, y = x[keep], y[keep]
-            tl = [tl[i] for i in keep.tolist()]
+            x, y, t = x[keep], y[keep], t[keep]
             counts[names[c]] = [m, len(keep)]
+        tl = t.tolist()
+        if kind == "pr":
+            tl[-1] = None  # the last point is always kept
         cols["class"].extend([names[c]] * len(x))
         cols["point"].extend(range(len(x)))
         cols["x"].extend(x.tolist())
