@@ -136,3 +136,15 @@ def test_field_names_with_dots_are_escaped() -> None:
     enc = chart.spec["encoding"]
     assert enc["x"]["field"] == "step\\[0\\]" and enc["y"]["field"] == "train\\.loss"
     assert data_marks(chart.to_svg()) == 1
+
+
+def test_warning_capture_works(capfd: pytest.CaptureFixture[str]) -> None:
+    """Control for the no-warning test: a spec Vega-Lite warns about is caught the same way."""
+    import vl_convert as vlc
+
+    spec = SAMPLES["line"]().spec
+    spec["encoding"]["size"] = {"field": "y", "type": "quantitative", "bin": True, "aggregate": "sum"}
+    capfd.readouterr()
+    vlc.vegalite_to_svg(spec, vl_version=vega_lite_version(), show_warnings=True, allowed_base_urls=[])
+    out, err = capfd.readouterr()
+    assert "WARN" in out + err
