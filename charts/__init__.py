@@ -33,7 +33,8 @@ _LAZY: dict[str, str] = {
     "scatter": "charts.basic:scatter",
 }
 
-__all__ = [
+# Plain sorted() order (tests/test_public_api.py), not ruff's isort-style order for ALL-CAPS names.
+__all__ = [  # noqa: RUF022
     "Chart",
     "HeatMap",
     "ROC",

@@ -46,7 +46,9 @@ def bar(table: Table, label: str, value: str, title: str = "") -> Chart:
 
 def histogram(table: Table, value: str, title: str = "") -> Chart:
     """The distribution of column ``value`` in up to 64 bins (binned by Vega-Lite when rendered)."""
-    return make_chart("histogram", table, {"value": value}, {"title": title}, owner="charts.histogram")
+    return make_chart(
+        "histogram", table, {"value": value}, {"title": title}, owner="charts.histogram"
+    )
 
 
 def _numbers(value: Any, param: str) -> list[Any]:
@@ -57,8 +59,10 @@ def _numbers(value: Any, param: str) -> list[Any]:
         arr = value.detach().cpu().numpy()
     if isinstance(arr, np.ndarray):
         if arr.ndim != 1:
-            raise ShapeError(f"charts.line_series: `{param}` expects 1-D values; got {describe(arr)}.")
-        return arr.tolist()  # type: ignore[no-any-return]
+            raise ShapeError(
+                f"charts.line_series: `{param}` expects 1-D values; got {describe(arr)}."
+            )
+        return arr.tolist()
     if isinstance(arr, Sequence) and not isinstance(arr, (str, bytes)):
         return list(arr)
     raise InvalidTypeError(
@@ -89,7 +93,11 @@ def line_series(
     >>> charts.line_series([0, 1, 2], [[1, 2, 3], [3, 2, 1]], keys=["a", "b"])  # doctest: +SKIP
     """
     owner = "charts.line_series"
-    series = [_numbers(y, f"ys[{i}]") for i, y in enumerate(ys)] if _is_nested(ys) else [_numbers(ys, "ys")]
+    series = (
+        [_numbers(y, f"ys[{i}]") for i, y in enumerate(ys)]
+        if _is_nested(ys)
+        else [_numbers(ys, "ys")]
+    )
     if not series:
         raise ShapeError(f"{owner}: `ys` expects at least one series; got an empty list.")
     if _is_nested(xs):
@@ -102,7 +110,7 @@ def line_series(
     else:
         shared = _numbers(xs, "xs")
         xlists = [shared] * len(series)
-    for i, (x, y) in enumerate(zip(xlists, series)):
+    for i, (x, y) in enumerate(zip(xlists, series, strict=False)):
         if len(x) != len(y):
             raise ShapeError(
                 f"{owner}: series {i} has {len(y)} y values but its xs has {len(x)}; "
@@ -123,7 +131,7 @@ def line_series(
     steps: list[Any] = []
     vals: list[Any] = []
     line_keys: list[str] = []
-    for name, x, y in zip(names, xlists, series):
+    for name, x, y in zip(names, xlists, series, strict=False):
         steps.extend(x)
         vals.extend(y)
         line_keys.extend([name] * len(y))

@@ -63,7 +63,9 @@ class Chart:
         meta: dict[str, Any] | None = None,
     ) -> None:
         if not isinstance(table, Table):
-            raise InvalidTypeError(f"Chart: `table` expects a mediatypes.Table; got {describe(table)}.")
+            raise InvalidTypeError(
+                f"Chart: `table` expects a mediatypes.Table; got {describe(table)}."
+            )
         if not isinstance(spec, dict):
             raise InvalidTypeError(f"Chart: `spec` expects a dict; got {describe(spec)}.")
         self._spec = spec
@@ -91,19 +93,19 @@ class Chart:
     def to_vega(self) -> dict[str, Any]:
         """Compile to a Vega spec."""
         vlc = require("vl_convert", "Chart.to_vega")
-        return self._convert(vlc.vegalite_to_vega, self._spec, vl_version=vega_lite_version())  # type: ignore[no-any-return]
+        return self._convert(vlc.vegalite_to_vega, self._spec, vl_version=vega_lite_version())
 
     def to_svg(self) -> str:
         """Render to an SVG string, offline (external data URLs are refused)."""
         vlc = require("vl_convert", "Chart.to_svg")
-        return self._convert(  # type: ignore[no-any-return]
+        return self._convert(
             vlc.vegalite_to_svg, self._spec, vl_version=vega_lite_version(), allowed_base_urls=[]
         )
 
     def to_png(self, scale: float = 1.0) -> bytes:
         """Render to PNG bytes, offline."""
         vlc = require("vl_convert", "Chart.to_png")
-        return self._convert(  # type: ignore[no-any-return]
+        return self._convert(
             vlc.vegalite_to_png,
             self._spec,
             vl_version=vega_lite_version(),

@@ -53,7 +53,9 @@ def _array(value: Any, param: str, owner: str) -> Any:
     if hasattr(value, "detach") and type(value).__module__.startswith("torch"):
         value = value.detach().cpu().numpy()
     if isinstance(value, (str, bytes, dict, set)):
-        raise InvalidTypeError(f"{owner}: `{param}` expects an array or list; got {describe(value)}.")
+        raise InvalidTypeError(
+            f"{owner}: `{param}` expects an array or list; got {describe(value)}."
+        )
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as exc:
@@ -67,7 +69,9 @@ def _names(labels: Any, k: int, param: str, owner: str) -> list[str]:
         import numpy as np
 
         if not isinstance(labels, np.ndarray):
-            raise InvalidTypeError(f"{owner}: `{param}` expects a list of names; got {describe(labels)}.")
+            raise InvalidTypeError(
+                f"{owner}: `{param}` expects a list of names; got {describe(labels)}."
+            )
     names = [str(n) for n in labels]
     if len(names) != k:
         raise ShapeError(f"{owner}: `{param}` has {len(names)} names but there are {k} classes.")
@@ -99,10 +103,14 @@ def _class_ids(y: Any, names: list[str] | None, k: int, param: str, owner: str) 
         y = y.astype(np.int64)
     if y.dtype.kind == "f":
         if not np.isfinite(y).all() or (y != np.round(y)).any():
-            raise InvalidTypeError(f"{owner}: `{param}` expects integer class ids; got non-integer floats.")
+            raise InvalidTypeError(
+                f"{owner}: `{param}` expects integer class ids; got non-integer floats."
+            )
         y = y.astype(np.int64)
     if y.dtype.kind not in "iu":
-        raise InvalidTypeError(f"{owner}: `{param}` expects integer class ids; got dtype {y.dtype}.")
+        raise InvalidTypeError(
+            f"{owner}: `{param}` expects integer class ids; got dtype {y.dtype}."
+        )
     if y.size and (int(y.min()) < 0 or int(y.max()) >= k):
         bad = sorted({int(v) for v in y[(y < 0) | (y >= k)][:5].tolist()})
         where = f"the class names {names}" if names is not None else f"the {k} classes 0..{k - 1}"
@@ -110,7 +118,9 @@ def _class_ids(y: Any, names: list[str] | None, k: int, param: str, owner: str) 
     return y.astype(np.int64, copy=False)
 
 
-def _inputs(y_true: Any, y_probas: Any, labels: Any, owner: str) -> tuple[Any, Any, list[str], bool]:
+def _inputs(
+    y_true: Any, y_probas: Any, labels: Any, owner: str
+) -> tuple[Any, Any, list[str], bool]:
     import numpy as np
 
     y = _array(y_true, "y_true", owner)
@@ -132,7 +142,9 @@ def _inputs(y_true: Any, y_probas: Any, labels: Any, owner: str) -> tuple[Any, A
         )
     if not np.isfinite(p).all():
         bad = int(np.count_nonzero(~np.isfinite(p)))
-        raise NonFiniteError(f"{owner}: `y_probas` holds {bad} NaN/Inf score(s); scores must be finite.")
+        raise NonFiniteError(
+            f"{owner}: `y_probas` holds {bad} NaN/Inf score(s); scores must be finite."
+        )
     k = p.shape[1]
     names = _names(labels, k, "labels", owner)
     ids = _class_ids(y, names if labels is not None else None, k, "y_true", owner)
@@ -223,7 +235,9 @@ def _curve_chart(
     ids, p, names, binary = _inputs(y_true, y_probas, labels, owner)
     classes = _selected(classes_to_plot, names, binary, owner)
     positives = np.bincount(ids, minlength=len(names))
-    skipped = [c for c in classes if positives[c] == 0 or (kind == "roc" and positives[c] == len(ids))]
+    skipped = [
+        c for c in classes if positives[c] == 0 or (kind == "roc" and positives[c] == len(ids))
+    ]
     if skipped:
         why = "no positive sample" if kind == "pr" else "no positive or no negative sample"
         warnings.warn(
@@ -234,12 +248,16 @@ def _curve_chart(
         classes = [c for c in classes if c not in skipped]
     if not classes:
         raise InvalidInputError(f"{owner}: no class has a defined curve (see the warning above).")
-    cap = max_points if max_points is not None else max(2, min(MAX_POINTS, Table.MAX_ROWS // len(classes)))
+    cap = (
+        max_points
+        if max_points is not None
+        else max(2, min(MAX_POINTS, Table.MAX_ROWS // len(classes)))
+    )
     if cap < 2:
         raise InvalidInputError(f"{owner}: `max_points` expects at least 2; got {cap}.")
     cols: dict[str, list[Any]] = {"class": [], "point": [], "x": [], "y": [], "threshold": []}
     counts: dict[str, list[int]] = {}
-    for c, (fps, tps, thr) in zip(classes, _binary_curves(ids, p, classes)):
+    for c, (fps, tps, thr) in zip(classes, _binary_curves(ids, p, classes), strict=False):
         if kind == "roc":
             x, y, t = roc_points(fps, tps, thr)
         else:
@@ -294,7 +312,9 @@ def pr_curve(
 
     >>> charts.pr_curve([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]], labels=["cat", "dog"])  # doctest: +SKIP
     """
-    return _curve_chart("pr", y_true, y_probas, labels, classes_to_plot, title, max_points, "charts.pr_curve")
+    return _curve_chart(
+        "pr", y_true, y_probas, labels, classes_to_plot, title, max_points, "charts.pr_curve"
+    )
 
 
 def roc_curve(
@@ -307,7 +327,9 @@ def roc_curve(
     max_points: int | None = None,
 ) -> Chart:
     """ROC curves, one per class (one-vs-rest); arguments as ``pr_curve``."""
-    return _curve_chart("roc", y_true, y_probas, labels, classes_to_plot, title, max_points, "charts.roc_curve")
+    return _curve_chart(
+        "roc", y_true, y_probas, labels, classes_to_plot, title, max_points, "charts.roc_curve"
+    )
 
 
 def confusion_matrix(
@@ -338,18 +360,24 @@ def confusion_matrix(
     if probs is not None:
         p = _array(probs, "probs", owner)
         if p.ndim != 2 or p.dtype.kind not in "iufb":
-            raise ShapeError(f"{owner}: `probs` expects numbers of shape (n_samples, n_classes); got {describe(p)}.")
+            raise ShapeError(
+                f"{owner}: `probs` expects numbers of shape (n_samples, n_classes); got {describe(p)}."
+            )
         if not np.isfinite(p.astype(np.float64)).all():
             raise NonFiniteError(f"{owner}: `probs` holds NaN/Inf; scores must be finite.")
         k = p.shape[1]
         if class_names is not None and len(class_names) != k:
-            raise ShapeError(f"{owner}: `probs` has {k} columns but `class_names` has {len(class_names)} names.")
+            raise ShapeError(
+                f"{owner}: `probs` has {k} columns but `class_names` has {len(class_names)} names."
+            )
         pred_ids = np.argmax(p, axis=1)
         pred_src = "probs"
     else:
         pr = _array(preds, "preds", owner)
         if pr.ndim != 1:
-            raise ShapeError(f"{owner}: `preds` expects a 1-D array of class ids; got {describe(pr)}.")
+            raise ShapeError(
+                f"{owner}: `preds` expects a 1-D array of class ids; got {describe(pr)}."
+            )
         pred_ids = pr
         pred_src = "preds"
         k = 0
@@ -383,7 +411,9 @@ def confusion_matrix(
 
 
 # ---------------------------------------------------------------------- older call forms
-def ROC(y_true: Any, y_probas: Any, labels: Sequence[str] | None = None, classes_to_plot: Any = None) -> Chart:
+def ROC(
+    y_true: Any, y_probas: Any, labels: Sequence[str] | None = None, classes_to_plot: Any = None
+) -> Chart:
     """Older form ``plots.ROC(y_true, y_probas, labels)``; same as ``roc_curve``."""
     return roc_curve(y_true, y_probas, labels=labels, classes_to_plot=classes_to_plot)
 

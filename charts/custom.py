@@ -65,7 +65,9 @@ def register_preset(name: str, spec_or_path: dict[str, Any] | str | os.PathLike[
     >>> charts.register_preset("my/steps", {"mark": "line", "encoding": {...}})  # doctest: +SKIP
     """
     if not isinstance(name, str) or not name:
-        raise InvalidTypeError(f"register_preset: `name` expects a non-empty str; got {describe(name)}.")
+        raise InvalidTypeError(
+            f"register_preset: `name` expects a non-empty str; got {describe(name)}."
+        )
     if _load_builtin(name) is not None:
         raise InvalidInputError(
             f"register_preset: {name!r} is a built-in preset; choose another name."
@@ -77,7 +79,9 @@ def register_preset(name: str, spec_or_path: dict[str, Any] | str | os.PathLike[
         try:
             spec = _json.loads(path.read_bytes())
         except _json.JSONDecodeError as exc:
-            raise InvalidInputError(f"register_preset: {str(path)!r} is not valid JSON: {exc}") from exc
+            raise InvalidInputError(
+                f"register_preset: {str(path)!r} is not valid JSON: {exc}"
+            ) from exc
     else:
         spec = spec_or_path
     if not isinstance(spec, dict):
@@ -171,7 +175,9 @@ def build_spec(
         )
     lacking = sorted(n for n, d in strings.items() if d is None and n not in string_fields)
     if lacking:
-        raise InvalidInputError(f"{owner}: `string_fields` lacks {lacking} (no default in the preset).")
+        raise InvalidInputError(
+            f"{owner}: `string_fields` lacks {lacking} (no default in the preset)."
+        )
     for name, text in string_fields.items():
         if not isinstance(text, str):
             raise InvalidTypeError(
@@ -185,29 +191,33 @@ def build_spec(
     usermeta = dict(spec.get("usermeta") or {})
     usermeta["mediatypes"] = {"preset": preset, **(meta or {})}
     spec["usermeta"] = usermeta
-    return spec  # type: ignore[no-any-return]
+    return spec
 
 
 def _records(table: Table, columns: list[str]) -> list[dict[str, Any]]:
     cols, _ = table._json_columns()
     picked = [cols[table.columns.index(c)] for c in columns]
-    return [dict(zip(columns, row)) for row in zip(*picked)]
+    return [dict(zip(columns, row, strict=False)) for row in zip(*picked, strict=False)]
 
 
 def make_chart(
     preset: str,
     table: Table,
     fields: dict[str, str],
-    string_fields: dict[str, str] | None = None,
+    string_fields: dict[str, str | None] | None = None,
     *,
     owner: str,
     meta: dict[str, Any] | None = None,
 ) -> Chart:
     """Build a Chart from a named preset (shared by every preset function)."""
     if not isinstance(table, Table):
-        raise InvalidTypeError(f"{owner}: `table` expects a mediatypes.Table; got {describe(table)}.")
+        raise InvalidTypeError(
+            f"{owner}: `table` expects a mediatypes.Table; got {describe(table)}."
+        )
     strings = {k: v for k, v in (string_fields or {}).items() if v is not None}
-    spec = build_spec(get_preset(preset), table, fields, strings, owner=owner, preset=preset, meta=meta)
+    spec = build_spec(
+        get_preset(preset), table, fields, strings, owner=owner, preset=preset, meta=meta
+    )
     return Chart(spec, table, preset=preset, fields=fields, string_fields=strings, meta=meta)
 
 
@@ -229,9 +239,13 @@ def plot_table(
     spec = spec_name_or_spec if spec_name_or_spec is not None else vega_spec_name
     table = table if table is not None else data_table
     if spec is None:
-        raise InvalidInputError("plot_table: `spec_name_or_spec` is required (a preset name or a dict).")
+        raise InvalidInputError(
+            "plot_table: `spec_name_or_spec` is required (a preset name or a dict)."
+        )
     if not isinstance(table, Table):
-        raise InvalidTypeError(f"plot_table: `table` expects a mediatypes.Table; got {describe(table)}.")
+        raise InvalidTypeError(
+            f"plot_table: `table` expects a mediatypes.Table; got {describe(table)}."
+        )
     if fields is None or not isinstance(fields, dict):
         raise InvalidTypeError(
             f"plot_table: `fields` expects a dict of preset field -> column; got {describe(fields)}."
@@ -241,7 +255,7 @@ def plot_table(
             f"plot_table: `string_fields` expects a dict or None; got {describe(string_fields)}."
         )
     if isinstance(spec, str):
-        return make_chart(spec, table, fields, string_fields, owner="plot_table")
+        return make_chart(spec, table, fields, dict(string_fields or {}), owner="plot_table")
     if not isinstance(spec, dict):
         raise InvalidTypeError(
             f"plot_table: `spec_name_or_spec` expects a preset name or a Vega-Lite dict; got {describe(spec)}."

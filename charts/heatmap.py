@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mediatypes.errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError, describe
+from mediatypes.errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    NonFiniteError,
+    ShapeError,
+    describe,
+)
 from mediatypes.table import Table
 
 from .chart import Chart
@@ -16,7 +22,9 @@ __all__ = ["HeatMap", "heatmap"]
 
 def _labels(value: Any, param: str) -> list[str]:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise InvalidTypeError(f"charts.heatmap: `{param}` expects a list of labels; got {describe(value)}.")
+        raise InvalidTypeError(
+            f"charts.heatmap: `{param}` expects a list of labels; got {describe(value)}."
+        )
     names = [str(v) for v in value]
     if len(set(names)) != len(names):
         raise InvalidInputError(f"charts.heatmap: `{param}` must be unique; got {names}.")
@@ -43,16 +51,22 @@ def heatmap(
     try:
         m = np.asarray(matrix_values)
     except ValueError as exc:
-        raise ShapeError(f"charts.heatmap: `matrix_values` is not a rectangular array: {exc}") from exc
+        raise ShapeError(
+            f"charts.heatmap: `matrix_values` is not a rectangular array: {exc}"
+        ) from exc
     if m.dtype.kind not in "iufb":
-        raise InvalidTypeError(f"charts.heatmap: `matrix_values` expects numbers; got {describe(m)}.")
+        raise InvalidTypeError(
+            f"charts.heatmap: `matrix_values` expects numbers; got {describe(m)}."
+        )
     if m.shape != (len(xs), len(ys)):
         raise ShapeError(
             f"charts.heatmap: `matrix_values` expects shape (len(x_labels), len(y_labels)) = "
             f"({len(xs)}, {len(ys)}); got {describe(m)}."
         )
     if m.dtype.kind == "f" and not np.isfinite(m).all():
-        raise NonFiniteError("charts.heatmap: `matrix_values` holds NaN/Inf; values must be finite.")
+        raise NonFiniteError(
+            "charts.heatmap: `matrix_values` holds NaN/Inf; values must be finite."
+        )
     table = Table(columns=[])
     table.add_column("x", [x for x in xs for _ in ys])
     table.add_column("y", ys * len(xs))

@@ -188,14 +188,16 @@ class Table(Media):
                 f"Table: row {i} has {len(rows[i])} values but the table has {ncols} columns "
                 f"{names}{hint}."
             )
-        cols = [list(c) for c in zip(*rows)] if rows else [[] for _ in names]
-        types = [_infer(name, col, 0) for name, col in zip(names, cols)]
-        cols = [_normalize(col, kind) for col, kind in zip(cols, types)]
+        cols = [list(c) for c in zip(*rows, strict=False)] if rows else [[] for _ in names]
+        types = [_infer(name, col, 0) for name, col in zip(names, cols, strict=False)]
+        cols = [_normalize(col, kind) for col, kind in zip(cols, types, strict=False)]
         self._names, self._cols, self._types, self._nrows = names, cols, types, len(rows)
 
     def _ingest_array(self, arr: Any, names: list[str], defaulted: bool) -> None:
         if arr.ndim != 2:
-            raise ShapeError(f"Table: `data` expects a 2-D array (rows, columns); got {describe(arr)}.")
+            raise ShapeError(
+                f"Table: `data` expects a 2-D array (rows, columns); got {describe(arr)}."
+            )
         self._check_rows(arr.shape[0])
         if arr.shape[1] != len(names):
             hint = " (pass columns=[...])" if defaulted else ""
@@ -216,11 +218,13 @@ class Table(Media):
             names = self._check_names([str(c) for c in df.columns])
             self._check_rows(len(df))
             series = [df.iloc[:, j] for j in range(df.shape[1])]
-            converted = [_from_pandas(s, name) for s, name in zip(series, names)]
+            converted = [_from_pandas(s, name) for s, name in zip(series, names, strict=False)]
         elif module == "polars" and hasattr(df, "get_columns"):
             names = self._check_names([str(c) for c in df.columns])
             self._check_rows(df.height)
-            converted = [_from_polars(s, name) for s, name in zip(df.get_columns(), names)]
+            converted = [
+                _from_polars(s, name) for s, name in zip(df.get_columns(), names, strict=False)
+            ]
         else:
             raise InvalidTypeError(
                 f"Table: `dataframe` expects a pandas or polars DataFrame; got {describe(df)}."
@@ -249,12 +253,12 @@ class Table(Media):
     @property
     def column_types(self) -> dict[str, str]:
         """Column name -> inferred kind (``"none"`` while a column only holds None)."""
-        return dict(zip(self._names, self._types))
+        return dict(zip(self._names, self._types, strict=False))
 
     @property
     def data(self) -> list[list[Any]]:
         """The rows as lists (built from the columns on each access)."""
-        return [list(r) for r in zip(*self._cols)] if self._names else []
+        return [list(r) for r in zip(*self._cols, strict=False)] if self._names else []
 
     @property
     def nrows(self) -> int:
@@ -276,14 +280,14 @@ class Table(Media):
             )
         self._check_rows(self._nrows + 1)
         kinds = []
-        for name, kind, value in zip(self._names, self._types, row):
+        for name, kind, value in zip(self._names, self._types, row, strict=False):
             new = _kind_of(type(value))
             if new is None:
                 raise _unsupported(name, value, self._nrows)
             if new != kind and "none" not in (new, kind):
                 raise _conflict(name, kind, new, value, self._nrows)
             kinds.append(kind if new == "none" else new)
-        for col, kind, value in zip(self._cols, kinds, row):
+        for col, kind, value in zip(self._cols, kinds, row, strict=False):
             col.extend(_normalize([value], kind))
         self._types = kinds
         self._nrows += 1
@@ -296,7 +300,9 @@ class Table(Media):
 
         if isinstance(data, np.ndarray) and data.dtype != object:
             if data.ndim != 1:
-                raise ShapeError(f"Table.add_column: `data` expects a 1-D array; got {describe(data)}.")
+                raise ShapeError(
+                    f"Table.add_column: `data` expects a 1-D array; got {describe(data)}."
+                )
             col, kind = _from_numpy(data, name)
         elif isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
             col = list(data)
@@ -358,11 +364,17 @@ class Table(Media):
         from ._optional import require
 
         pd = require("pandas", "Table.get_dataframe")
-        return pd.DataFrame({n: pd.Series(c, dtype=_pd_dtype(k, c)) for n, c, k in zip(self._names, self._cols, self._types)}, columns=self._names)
+        return pd.DataFrame(
+            {
+                n: pd.Series(c, dtype=_pd_dtype(k, c))
+                for n, c, k in zip(self._names, self._cols, self._types, strict=False)
+            },
+            columns=self._names,
+        )
 
     def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
         """Yield ``(index, row)`` pairs, like the reference SDK."""
-        for i, row in enumerate(zip(*self._cols)):
+        for i, row in enumerate(zip(*self._cols, strict=False)):
             yield i, list(row)
 
     def __repr__(self) -> str:
@@ -373,7 +385,7 @@ class Table(Media):
         """JSON-ready columns (media cells untouched) and the non-finite cell indices per column."""
         out: list[list[Any]] = []
         nonfinite: dict[str, dict[str, list[int]]] = {}
-        for name, col, kind in zip(self._names, self._cols, self._types):
+        for name, col, kind in zip(self._names, self._cols, self._types, strict=False):
             if kind == "number":
                 bad = _nonfinite(col)
                 if bad:
@@ -391,7 +403,7 @@ class Table(Media):
         doc: dict[str, Any] = {
             "columns": self._names,
             "column_types": self.column_types,
-            "data": list(zip(*cols)) if cols else [],
+            "data": list(zip(*cols, strict=False)) if cols else [],
             "ncols": len(self._names),
             "nrows": self._nrows,
         }
@@ -454,10 +466,18 @@ class Table(Media):
         doc = _json.loads(root_path(root, manifest).read_bytes())
         names = list(doc["columns"])
         types = [doc["column_types"][n] for n in names]
-        cols = [list(c) for c in zip(*doc["data"])] if doc["data"] else [[] for _ in names]
+        cols = (
+            [list(c) for c in zip(*doc["data"], strict=False)]
+            if doc["data"]
+            else [[] for _ in names]
+        )
         for name, marks in doc.get("nonfinite", {}).items():
             col = cols[names.index(name)]
-            for tag, value in (("nan", float("nan")), ("inf", float("inf")), ("-inf", float("-inf"))):
+            for tag, value in (
+                ("nan", float("nan")),
+                ("inf", float("inf")),
+                ("-inf", float("-inf")),
+            ):
                 for i in marks.get(tag, []):
                     col[i] = value
         for j, kind in enumerate(types):

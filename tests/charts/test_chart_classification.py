@@ -29,7 +29,9 @@ def curve(chart: Any, name: str, x: str, y: str) -> tuple[Any, Any, Any]:
     cols = t.columns
     xs = np.array([r[cols.index(x)] for r in rows], dtype=float)
     ys = np.array([r[cols.index(y)] for r in rows], dtype=float)
-    th = np.array([np.nan if r[cols.index("threshold")] is None else r[cols.index("threshold")] for r in rows])
+    th = np.array(
+        [np.nan if r[cols.index("threshold")] is None else r[cols.index("threshold")] for r in rows]
+    )
     return xs, ys, th
 
 
@@ -136,7 +138,7 @@ def test_curve_bad_inputs(fn: Any) -> None:
 
 def counted(t: Any, q: Any, n: int) -> Any:
     m = np.zeros((n, n), dtype=int)
-    for a, b in zip(t, q):
+    for a, b in zip(t, q, strict=False):
         m[a, b] += 1
     return m
 
@@ -175,7 +177,7 @@ def test_confusion_matrix_without_names_uses_the_labels_seen() -> None:
 
 def test_confusion_matrix_bad_inputs() -> None:
     y, p = problem(k=3)
-    with pytest.raises(InvalidInputError, match="exactly one of `probs`.*got both"):
+    with pytest.raises(InvalidInputError, match=r"exactly one of `probs`.*got both"):
         charts.confusion_matrix(probs=p, y_true=y, preds=y)
     with pytest.raises(InvalidInputError, match="got neither"):
         charts.confusion_matrix(y_true=y)
@@ -185,7 +187,9 @@ def test_confusion_matrix_bad_inputs() -> None:
         charts.confusion_matrix(y_true=np.r_[y, 3], preds=np.r_[y, 0], class_names=["a", "b", "c"])
     with pytest.raises(ShapeError, match="`probs` has 3 columns but `class_names` has 2"):
         charts.confusion_matrix(probs=p, y_true=y, class_names=["a", "b"])
-    with pytest.raises(ShapeError, match=r"`probs` expects numbers of shape \(n_samples, n_classes\)"):
+    with pytest.raises(
+        ShapeError, match=r"`probs` expects numbers of shape \(n_samples, n_classes\)"
+    ):
         charts.confusion_matrix(probs=p[:, 0], y_true=y)
     bad = p.copy()
     bad[0, 0] = np.inf
@@ -195,5 +199,8 @@ def test_confusion_matrix_bad_inputs() -> None:
 
 def test_older_call_forms_are_aliases() -> None:
     y, p = problem(k=3)
-    assert charts.ROC(y, p, ["a", "b", "c"]).to_json() == charts.roc_curve(y, p, labels=["a", "b", "c"]).to_json()
+    assert (
+        charts.ROC(y, p, ["a", "b", "c"]).to_json()
+        == charts.roc_curve(y, p, labels=["a", "b", "c"]).to_json()
+    )
     assert charts.precision_recall(y, p).to_json() == charts.pr_curve(y, p).to_json()

@@ -54,7 +54,9 @@ def test_plot_table_with_a_builtin_preset(table: Table) -> None:
 
 def test_plot_table_with_a_dict_and_reference_keywords(table: Table) -> None:
     chart = charts.plot_table(
-        vega_spec_name=TEMPLATE, data_table=table, fields={"x": "step", "value": "height"},
+        vega_spec_name=TEMPLATE,
+        data_table=table,
+        fields={"x": "step", "value": "height"},
         string_fields={"xlabel": "step"},
     )
     spec = chart.spec
@@ -66,12 +68,16 @@ def test_plot_table_with_a_dict_and_reference_keywords(table: Table) -> None:
 
 def test_register_preset_from_dict_and_file(table: Table, tmp_path: Path) -> None:
     charts.register_preset("me/heights", TEMPLATE)
-    chart = charts.plot_table("me/heights", table, {"x": "step", "value": "height"}, {"xlabel": "s"})
+    chart = charts.plot_table(
+        "me/heights", table, {"x": "step", "value": "height"}, {"xlabel": "s"}
+    )
     assert chart.preset == "me/heights" and "me/heights" in charts.preset_names()
     path = tmp_path / "p.json"
     path.write_bytes(_json.dumps(TEMPLATE))
     charts.register_preset("me/from_file", path)
-    again = charts.plot_table("me/from_file", table, {"x": "step", "value": "height"}, {"xlabel": "s"})
+    again = charts.plot_table(
+        "me/from_file", table, {"x": "step", "value": "height"}, {"xlabel": "s"}
+    )
     assert again.spec["encoding"] == chart.spec["encoding"]
     m = again.save(tmp_path / "out")
     assert m["preset"] == "me/from_file" and m["string_fields"] == {"xlabel": "s"}
@@ -130,7 +136,7 @@ def test_unknown_columns(call: Any, table: Table) -> None:
     ],
 )
 def test_non_table_argument(call: Any) -> None:
-    with pytest.raises(InvalidTypeError, match="expects a mediatypes.Table"):
+    with pytest.raises(InvalidTypeError, match=r"expects a mediatypes\.Table"):
         call()
 
 
@@ -171,7 +177,7 @@ def test_line_series_bad_inputs() -> None:
         charts.line_series([0], [[1], [2]], keys=["a", "a"])
     with pytest.raises(InvalidTypeError, match="`xs` expects a list"):
         charts.line_series(5, [[1]])
-    with pytest.raises(LimitExceededError, match="Table.MAX_ROWS"):
+    with pytest.raises(LimitExceededError, match=r"Table\.MAX_ROWS"):
         charts.line_series(list(range(6000)), [list(range(6000))] * 2)
 
 
@@ -180,7 +186,9 @@ def test_heatmap_shape_and_alias() -> None:
     chart = charts.heatmap(["a", "b"], ["u", "v", "w"], m)
     assert [r for _, r in chart.table.iterrows()][5] == ["b", "w", 5]
     assert charts.HeatMap(["a", "b"], ["u", "v", "w"], m).to_json() == chart.to_json()
-    with pytest.raises(ShapeError, match=r"expects shape \(len\(x_labels\), len\(y_labels\)\) = \(3, 2\)"):
+    with pytest.raises(
+        ShapeError, match=r"expects shape \(len\(x_labels\), len\(y_labels\)\) = \(3, 2\)"
+    ):
         charts.heatmap(["a", "b", "c"], ["u", "v"], m)
     with pytest.raises(InvalidInputError, match="unique"):
         charts.heatmap(["a", "a"], ["u", "v", "w"], m)

@@ -67,7 +67,9 @@ def test_spec_validates_against_the_official_vega_lite_schema(name: str) -> None
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
-def test_renders_offline_without_warnings_and_with_marks(name: str, capfd: pytest.CaptureFixture[str]) -> None:
+def test_renders_offline_without_warnings_and_with_marks(
+    name: str, capfd: pytest.CaptureFixture[str]
+) -> None:
     import vl_convert as vlc
 
     chart = SAMPLES[name]()
@@ -124,7 +126,7 @@ def test_spec_property_is_a_copy_and_chart_needs_a_table() -> None:
     chart = SAMPLES["bar"]()
     chart.spec["title"] = "changed"
     assert chart.spec["title"] == "Bars"
-    with pytest.raises(InvalidTypeError, match="mediatypes.Table"):
+    with pytest.raises(InvalidTypeError, match=r"mediatypes\.Table"):
         Chart(chart.spec, [[1, 2]])  # type: ignore[arg-type]
 
 
@@ -143,8 +145,15 @@ def test_warning_capture_works(capfd: pytest.CaptureFixture[str]) -> None:
     import vl_convert as vlc
 
     spec = SAMPLES["line"]().spec
-    spec["encoding"]["size"] = {"field": "y", "type": "quantitative", "bin": True, "aggregate": "sum"}
+    spec["encoding"]["size"] = {
+        "field": "y",
+        "type": "quantitative",
+        "bin": True,
+        "aggregate": "sum",
+    }
     capfd.readouterr()
-    vlc.vegalite_to_svg(spec, vl_version=vega_lite_version(), show_warnings=True, allowed_base_urls=[])
+    vlc.vegalite_to_svg(
+        spec, vl_version=vega_lite_version(), show_warnings=True, allowed_base_urls=[]
+    )
     out, err = capfd.readouterr()
     assert "WARN" in out + err

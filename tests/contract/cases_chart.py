@@ -13,13 +13,17 @@ def _line() -> Any:
     import charts
     from mediatypes.table import Table
 
-    return charts.line(Table(columns=["x", "y"], data=[[0, 1.0], [1, 0.5], [2, 0.75]]), "x", "y", title="t")
+    return charts.line(
+        Table(columns=["x", "y"], data=[[0, 1.0], [1, 0.5], [2, 0.75]]), "x", "y", title="t"
+    )
 
 
 def _confusion() -> Any:
     import charts
 
-    return charts.confusion_matrix(y_true=[0, 1, 1, 2], preds=[0, 1, 2, 2], class_names=["a", "b", "c"])
+    return charts.confusion_matrix(
+        y_true=[0, 1, 1, 2], preds=[0, 1, 2, 2], class_names=["a", "b", "c"]
+    )
 
 
 def _check(manifest: dict[str, Any], root: Path) -> None:

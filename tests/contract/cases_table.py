@@ -12,7 +12,9 @@ from .case import Case
 
 
 def _rows() -> Table:
-    return Table(columns=["id", "score", "label"], data=[[1, 0.5, "a"], [2, None, "b"], [3, 1e-9, None]])
+    return Table(
+        columns=["id", "score", "label"], data=[[1, 0.5, "a"], [2, None, "b"], [3, 1e-9, None]]
+    )
 
 
 def _check_rows(manifest: dict[str, Any], root: Path) -> None:
