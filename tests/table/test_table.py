@@ -300,3 +300,41 @@ def test_rows_and_dataframe_give_the_same_file() -> None:
     m1 = Table(columns=cols, data=rows).to_manifest(s1, "t")
     m2 = Table(dataframe=pd.DataFrame(rows, columns=cols)).to_manifest(s2, "t")
     assert m1 == m2 and s1.files == s2.files
+
+
+def test_chart_and_table_are_loggable() -> None:
+    from mediatypes.core.media import Loggable
+
+    assert isinstance(Table(), Loggable)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b) and type(a) is type(b)
+
+
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    cell_numbers = st.one_of(
+        st.none(), st.integers(-(2**53), 2**53), st.floats(allow_nan=True, allow_infinity=True)
+    )
+    table_rows = st.lists(
+        st.tuples(cell_numbers, st.one_of(st.none(), st.text(max_size=8)), st.booleans()),
+        max_size=30,
+    )
+
+    @given(rows=table_rows)
+    def test_round_trip_is_lossless(rows: list[tuple[Any, Any, Any]]) -> None:
+        import tempfile
+
+        t = Table(columns=["n", "s", "b"], data=[list(r) for r in rows])
+        with tempfile.TemporaryDirectory() as tmp:
+            back = Table.from_manifest(t.save(tmp), tmp)
+        assert back.nrows == len(rows)
+        for got, want in zip(back.data, t.data, strict=True):
+            assert all(_same(g, w) for g, w in zip(got, want, strict=True)), (got, want)
+except ImportError:  # pragma: no cover
+    pass
