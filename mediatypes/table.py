@@ -126,7 +126,13 @@ class Table(Media):
             return
         import numpy as np
 
-        if isinstance(data, np.ndarray) and data.dtype != object:
+        if isinstance(data, np.ndarray) and data.dtype == object:
+            if data.ndim != 2:
+                raise ShapeError(
+                    f"Table: `data` expects a 2-D array (rows, columns); got {describe(data)}."
+                )
+            data = data.tolist()
+        if isinstance(data, np.ndarray):
             self._ingest_array(data, names, columns is None)
         else:
             if not isinstance(data, Sequence) or isinstance(data, (str, bytes)):

@@ -338,3 +338,10 @@ try:
             assert all(_same(g, w) for g, w in zip(got, want, strict=True)), (got, want)
 except ImportError:  # pragma: no cover
     pass
+
+
+def test_object_array_data_is_taken_as_rows() -> None:
+    t = Table(columns=["a", "b"], data=np.array([[1, "x"], [2, "y"]], dtype=object))
+    assert t.data == [[1, "x"], [2, "y"]] and t.column_types == {"a": "number", "b": "string"}
+    with pytest.raises(ShapeError, match="2-D array"):
+        Table(columns=["a"], data=np.zeros(3))
