@@ -21,6 +21,7 @@ _LAZY: dict[str, str] = {
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
+    "Table": "mediatypes.table:Table",
     "errors": "mediatypes.errors:",
     "schemas": "mediatypes.schemas:",
 }
@@ -31,6 +32,7 @@ __all__ = [
     "Loggable",
     "Media",
     "MediaError",
+    "Table",
     "errors",
     "schemas",
 ]
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .errors import MediaError
     from .histogram import Histogram
     from .image import Image
+    from .table import Table
 
 
 def __getattr__(name: str) -> Any:
