@@ -17,18 +17,22 @@ __version__ = "0.1.0"
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
     "Histogram": "mediatypes.histogram:Histogram",
+    "Image": "mediatypes.image:Image",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
+    "Table": "mediatypes.table:Table",
     "errors": "mediatypes.errors:",
     "schemas": "mediatypes.schemas:",
 }
 
 __all__ = [
     "Histogram",
+    "Image",
     "Loggable",
     "Media",
     "MediaError",
+    "Table",
     "errors",
     "schemas",
 ]
@@ -38,6 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.media import Loggable, Media
     from .errors import MediaError
     from .histogram import Histogram
+    from .image import Image
+    from .table import Table
 
 
 def __getattr__(name: str) -> Any:

@@ -16,10 +16,18 @@ from .errors import InvalidInputError
 __all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
 
 TYPES: dict[str, str] = {
+    "chart": "charts.chart:Chart",
     "histogram": "mediatypes.histogram:Histogram",
+    "image-file": "mediatypes.image:Image",
+    "table-file": "mediatypes.table:Table",
 }
 
-ADAPTERS: dict[str, str] = {}
+ADAPTERS: dict[str, str] = {
+    "matplotlib.figure.Figure": "mediatypes.image:Image",
+    "pandas.DataFrame": "mediatypes.table:Table.from_dataframe",  # pandas >= 3
+    "pandas.core.frame.DataFrame": "mediatypes.table:Table.from_dataframe",
+    "polars.dataframe.frame.DataFrame": "mediatypes.table:Table.from_dataframe",
+}
 
 
 def _resolve(ref: str) -> Any:
