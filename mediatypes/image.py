@@ -162,7 +162,11 @@ def _probe(cls: type[Image], raw: bytes, where: str) -> PIL.Image.Image:
         image = PIL.Image.open(io.BytesIO(raw))
         image.load()
     except PIL.Image.DecompressionBombError as exc:
-        raise LimitExceededError(f"{OWNER}: `data` {where} is too large: {exc}") from exc
+        # Pillow's own guard fires while reading the header, before ours can: name both limits.
+        raise LimitExceededError(
+            f"{OWNER}: `data` {where} is too large to decode safely ({exc}). If you trust the "
+            "input, raise Image.MAX_PIXELS and PIL.Image.MAX_IMAGE_PIXELS."
+        ) from exc
     except LimitExceededError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError) as exc:
@@ -229,6 +233,10 @@ def _pixels_to_pil(px: np.ndarray) -> PIL.Image.Image:
 def _normalize_pil(cls: type[Image], image: PIL.Image.Image) -> PIL.Image.Image:
     """An owned, loaded image in a storable mode (exotic modes converted, F/I via the array rules)."""
     _check_pixels(cls, image.width, image.height, "PIL image")
+    if image.width < 1 or image.height < 1:
+        raise ShapeError(
+            f"{OWNER}: `data` expects a non-empty image; got a PIL image of size {image.size}."
+        )
     try:
         image.load()
     except (OSError, SyntaxError, ValueError) as exc:
@@ -240,7 +248,13 @@ def _normalize_pil(cls: type[Image], image: PIL.Image.Image) -> PIL.Image.Image:
         px = _array_to_pixels(cls, np.asarray(image), channel_first=False)
         return _pixels_to_pil(px)
     has_alpha = "A" in mode or "a" in mode or "transparency" in image.info
-    return image.convert("RGBA" if has_alpha else "RGB")
+    try:
+        return image.convert("RGBA" if has_alpha else "RGB")
+    except ValueError as exc:  # modes Pillow cannot convert, such as "La"
+        raise UnsupportedFormatError(
+            f"{OWNER}: `data` PIL image mode {mode!r} cannot be converted to RGB(A) ({exc}); "
+            "convert it yourself first."
+        ) from exc
 
 
 def _for_format(image: PIL.Image.Image, fmt: str) -> PIL.Image.Image:

@@ -75,10 +75,13 @@ def float_to_uint8(arr: np.ndarray, param: str, owner: str) -> np.ndarray:
     """Scale a float array to uint8 by the rule in this module's docstring."""
     if arr.size == 0:
         raise ShapeError(f"{owner}: `{param}` expects a non-empty array; got shape {arr.shape}.")
-    a = arr.astype(np.float32, copy=False)
-    lo, hi = float(np.min(a)), float(np.max(a))
+    lo, hi = float(np.min(arr)), float(np.max(arr))
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        check_finite(a, param, owner)
+        check_finite(arr, param, owner)
+    # float32 is enough and fast, but finite float64 values beyond its range would become Inf
+    wide = max(-lo, hi) > float(np.finfo(np.float32).max)
+    ftype = np.float64 if wide else np.float32
+    a = arr.astype(ftype, copy=False)
     if lo >= 0.0 and hi <= 1.0:
         scale, offset = 255.0, 0.5
     elif lo >= -1.0 and hi <= 1.0:
@@ -91,11 +94,11 @@ def float_to_uint8(arr: np.ndarray, param: str, owner: str) -> np.ndarray:
             "[0, 255]; min-max normalising to 0-255. Scale the data yourself to control this.",
             stacklevel=4,
         )
-        span = hi - lo
-        scale = 255.0 / span if span > 0 else 0.0
+        half_span = hi / 2 - lo / 2  # halves: hi - lo can overflow for wide float64 data
+        scale = 127.5 / half_span if half_span > 0 else 0.0
         offset = -lo * scale + 0.5
-    out = np.empty(a.shape, dtype=np.float32)
-    np.multiply(a, np.float32(scale), out=out)
-    out += np.float32(offset)
+    out = np.empty(a.shape, dtype=ftype)
+    np.multiply(a, ftype(scale), out=out)
+    out += ftype(offset)
     np.clip(out, 0.0, 255.0, out=out)  # floor below, guard rounding at the top end
     return out.astype(np.uint8)  # truncation after +0.5 == round half up for non-negatives
