@@ -16,6 +16,11 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
+    "Html": "mediatypes.html:Html",
+    "Molecule": "mediatypes.molecule:Molecule",
+    "Object3D": "mediatypes.object3d:Object3D",
+    "Plotly": "mediatypes.plotly_figure:Plotly",
+    "box3d": "mediatypes.object3d:box3d",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
@@ -24,9 +29,14 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "Html",
     "Loggable",
     "Media",
     "MediaError",
+    "Molecule",
+    "Object3D",
+    "Plotly",
+    "box3d",
     "errors",
     "schemas",
 ]
@@ -35,6 +45,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
     from .core.media import Loggable, Media
     from .errors import MediaError
+    from .html import Html
+    from .molecule import Molecule
+    from .object3d import Object3D, box3d
+    from .plotly_figure import Plotly
 
 
 def __getattr__(name: str) -> Any:
