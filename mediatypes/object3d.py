@@ -350,6 +350,26 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+def _check_glb(raw: bytes) -> None:
+    """GLB container check: header, declared length, and a JSON chunk that parses."""
+    if len(raw) < 20 or int.from_bytes(raw[8:12], "little") != len(raw):
+        raise DecodeError(
+            f"{OWNER}: `data` is not a complete GLB file (bad header or length); the file is "
+            "corrupt or truncated."
+        )
+    n = int.from_bytes(raw[12:16], "little")
+    if raw[16:20] != b"JSON" or 20 + n > len(raw):
+        raise DecodeError(f"{OWNER}: `data` is a corrupt GLB file: the first chunk is not JSON.")
+    try:
+        doc = json.loads(raw[20 : 20 + n])
+    except ValueError as exc:
+        raise DecodeError(
+            f"{OWNER}: `data` is a corrupt GLB file: its JSON chunk does not parse ({exc})."
+        ) from exc
+    if not isinstance(doc, dict) or "asset" not in doc:
+        raise DecodeError(f"{OWNER}: `data` is a corrupt GLB file: no glTF `asset` in its JSON.")
+
+
 def _check_gltf_uris(data: bytes, folder: Path | None, param: str) -> None:
     """Refuse buffer/image URIs that use a scheme (http, file, …) or leave the glTF's folder."""
     try:
@@ -374,7 +394,13 @@ def _check_gltf_uris(data: bytes, folder: Path | None, param: str) -> None:
                     f"{OWNER}: {where} is an external file, but `{param}` is a file object without "
                     "a folder; pass the .gltf path instead (or a .glb)."
                 )
-            target = safe_relpath(folder, unquote(uri))  # raises UnsafePathError on escapes
+            try:
+                target = safe_relpath(folder, unquote(uri))
+            except UnsafePathError:
+                raise UnsafePathError(
+                    f"{OWNER}: {where} leaves the folder of the .gltf ({folder}); only files "
+                    "inside that folder are read."
+                ) from None
             if not target.is_file():
                 raise MediaFileNotFoundError(f"{OWNER}: {where} not found at {target}.")
 
@@ -421,11 +447,8 @@ def _load_mesh(raw: bytes, ftype: str, folder: Path | None, path: str | None) ->
             f"{OWNER}: `file_type` is {ftype!r} but the content looks like {sniffed.upper()}; "
             "pass the matching file_type."
         )
-    if ftype == "glb" and (len(raw) < 12 or int.from_bytes(raw[8:12], "little") != len(raw)):
-        raise DecodeError(
-            f"{OWNER}: `data` is not a complete GLB file (bad header or length); the file is "
-            "corrupt or truncated."
-        )
+    if ftype == "glb":
+        _check_glb(raw)
     if ftype == "gltf":
         _check_gltf_uris(raw, folder, "data")
     resolver = None
@@ -443,7 +466,7 @@ def _load_mesh(raw: bytes, ftype: str, folder: Path | None, path: str | None) ->
     if not any(len(getattr(g, "vertices", ())) for g in scene.geometry.values()):
         raise DecodeError(
             f"{OWNER}: `data` holds no geometry when read as {ftype.upper()}; the file is empty, "
-            "corrupt, or not a " + ftype.upper() + " file."
+            f"corrupt, or not {ftype.upper()}."
         )
     return scene
 
