@@ -148,9 +148,11 @@ def _check_cif(raw: bytes) -> int:
             while j < len(lines) and lines[j].strip().startswith("_"):
                 cols.append(lines[j].strip())
                 j += 1
-            if cols and cols[0].startswith(("_atom_site.", "_atom_site_")) and not cols[
-                0
-            ].startswith("_atom_site_aniso"):
+            if (
+                cols
+                and cols[0].startswith(("_atom_site.", "_atom_site_"))
+                and not cols[0].startswith("_atom_site_aniso")
+            ):
                 values = 0
                 while j < len(lines):
                     s = lines[j].strip()
@@ -193,7 +195,7 @@ def _check_gro(raw: bytes) -> int:
     except ValueError:
         box = []
     if len(box) not in (3, 9):
-        raise _bad("gro", f"the line after the atoms should be the box (3 or 9 numbers)")
+        raise _bad("gro", "the line after the atoms should be the box (3 or 9 numbers)")
     return n
 
 
@@ -397,7 +399,9 @@ class Molecule(Media):
     def from_manifest(cls, manifest: dict[str, Any], root: str | os.PathLike[str]) -> Molecule:
         from .core.media import root_path
 
-        obj = cls(root_path(root, manifest), file_type=manifest["format"], caption=manifest.get("caption"))
+        obj = cls(
+            root_path(root, manifest), file_type=manifest["format"], caption=manifest.get("caption")
+        )
         obj.smiles = manifest.get("smiles")
         return obj
 

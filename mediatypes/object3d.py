@@ -321,9 +321,7 @@ def _read_ply_points(data: bytes) -> tuple[np.ndarray, np.ndarray | None, np.nda
     lines = data[:end].decode("ascii").splitlines()
     n = next(int(ln.split()[2]) for ln in lines if ln.startswith("element vertex"))
     kinds = {"float": "<f4", "double": "<f8", "uchar": "u1"}
-    fields = [
-        (ln.split()[2], kinds[ln.split()[1]]) for ln in lines if ln.startswith("property ")
-    ]
+    fields = [(ln.split()[2], kinds[ln.split()[1]]) for ln in lines if ln.startswith("property ")]
     arr = np.frombuffer(data, dtype=np.dtype(fields), count=n, offset=end)
     xyz = np.stack([arr["x"], arr["y"], arr["z"]], axis=1)
     names = arr.dtype.names or ()
@@ -405,9 +403,7 @@ def _check_gltf_uris(data: bytes, folder: Path | None, param: str) -> None:
                 raise MediaFileNotFoundError(f"{OWNER}: {where} not found at {target}.")
 
 
-def _read_input(
-    data: Any, file_type: str | None
-) -> tuple[bytes, str, Path | None, str | None]:
+def _read_input(data: Any, file_type: str | None) -> tuple[bytes, str, Path | None, str | None]:
     """Bytes, lower-case type, folder for relative buffers, and the file path (if any)."""
     path: str | None = None
     if isinstance(data, (str, os.PathLike)):
@@ -561,7 +557,9 @@ class Object3D(Media):
             raise InvalidInputError(f"{OWNER}: `data` scene dict expects a `points` array.")
         self._init_points(scene["points"], "points")
         self.scene_type = str(kind)
-        self.boxes = [_box(b, f"boxes[{i}]") for i, b in enumerate(_items(scene.get("boxes"), "boxes"))]
+        self.boxes = [
+            _box(b, f"boxes[{i}]") for i, b in enumerate(_items(scene.get("boxes"), "boxes"))
+        ]
         self.vectors = [
             _vector_item(v, f"vectors[{i}]")
             for i, v in enumerate(_items(scene.get("vectors"), "vectors"))
@@ -574,7 +572,7 @@ class Object3D(Media):
         cls, data: Any, caption: str | None = None, *, max_points: int | None = None
     ) -> Object3D:
         """A point cloud from an ``N×3|4|6`` numpy array or torch tensor."""
-        if isinstance(data, Mapping) or isinstance(data, (str, os.PathLike)) or hasattr(data, "read"):
+        if isinstance(data, (Mapping, str, os.PathLike)) or hasattr(data, "read"):
             raise InvalidTypeError(
                 f"{OWNER}.from_numpy: `data` expects a numpy array or torch tensor; got "
                 f"{describe(data)}."
@@ -632,10 +630,8 @@ class Object3D(Media):
         return Payload(ext="ply", data=data), fields
 
     def _encode_mesh(self) -> Encoded:
-        if self._raw is not None:
-            data = self._raw
-        else:
-            data = self._scene.export(file_type="glb")
+        # GLB input is kept as it came (already parsed); other formats are exported by trimesh
+        data = self._raw if self._raw is not None else self._scene.export(file_type="glb")
         verts, faces, bounds = _mesh_counts(self._scene)
         fields = {
             "kind": "mesh",

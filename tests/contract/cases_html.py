@@ -39,5 +39,9 @@ def _check(injected: bool, source: Path) -> Any:
 
 CASES = [
     Case("html-document", lambda: mt.Html(FIX / "full.html"), _check(True, FIX / "full.html")),
-    Case("html-raw", lambda: mt.Html(FIX / "bare.html", inject=False), _check(False, FIX / "bare.html")),
+    Case(
+        "html-raw",
+        lambda: mt.Html(FIX / "bare.html", inject=False),
+        _check(False, FIX / "bare.html"),
+    ),
 ]

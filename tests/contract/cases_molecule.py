@@ -38,7 +38,11 @@ def _check_sdf(manifest: dict[str, Any], root: Path) -> None:
 
 
 CASES = [
-    Case("molecule-smiles", lambda: mt.Molecule.from_smiles("c1ccccc1O", caption="phenol"), _check_rdkit_pdb),
+    Case(
+        "molecule-smiles",
+        lambda: mt.Molecule.from_smiles("c1ccccc1O", caption="phenol"),
+        _check_rdkit_pdb,
+    ),
     Case("molecule-pdb", lambda: mt.Molecule(FIX / "water.pdb"), _check_rdkit_pdb),
     Case("molecule-sdf", lambda: mt.Molecule(FIX / "two.sdf"), _check_sdf),
     Case("molecule-mmtf", lambda: mt.Molecule(FIX / "water.mmtf"), _check_kept("water.mmtf")),

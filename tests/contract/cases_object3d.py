@@ -46,7 +46,9 @@ def _check_points(cols: int) -> Any:
 
 
 def _scene() -> mt.Object3D:
-    boxes = [mt.box3d([1, 2, 3], [4, 2, 1], [0.7071068, 0, 0, 0.7071068], [0, 128, 255], "truck", 0.75)]
+    boxes = [
+        mt.box3d([1, 2, 3], [4, 2, 1], [0.7071068, 0, 0, 0.7071068], [0, 128, 255], "truck", 0.75)
+    ]
     return mt.Object3D.from_point_cloud(_cloud(3), boxes, [{"start": [0, 0, 0], "end": [1, 0, 0]}])
 
 
