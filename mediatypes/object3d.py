@@ -266,53 +266,60 @@ def _points(value: Any, param: str) -> tuple[np.ndarray, np.ndarray | None, np.n
     xyz = np.array(arr[:, :3], dtype=xyz_dtype, order="C", copy=True)  # never share caller memory
     rgb = cat = None
     if arr.shape[1] == 4:
-        c = arr[:, 3]
-        bad = (c < 1) | (c > 14) | (c != np.floor(c))
-        if np.any(bad):
-            first = float(c[np.argmax(bad)])
-            raise InvalidInputError(
-                f"{OWNER}: `{param}` column 3 (category) expects whole numbers 1-14; got "
-                f"{int(np.count_nonzero(bad))} value(s) outside, e.g. {first:g}."
-            )
-        cat = c.astype(np.uint8)
+        cat = _whole_uint8(arr[:, 3], 1, 14, param, "column 3 (category) expects", "1-14")
     elif arr.shape[1] == 6:
-        c = arr[:, 3:6]
-        bad = (c < 0) | (c > 255) | (c != np.floor(c))
-        if np.any(bad):
-            first = float(c[np.unravel_index(np.argmax(bad), bad.shape)])
-            raise InvalidInputError(
-                f"{OWNER}: `{param}` columns 3-5 (r, g, b) expect whole numbers 0-255; got "
-                f"{int(np.count_nonzero(bad))} value(s) outside, e.g. {first:g}."
-            )
-        rgb = c.astype(np.uint8)
+        rgb = _whole_uint8(arr[:, 3:6], 0, 255, param, "columns 3-5 (r, g, b) expect", "0-255")
     return xyz, rgb, cat
+
+
+def _whole_uint8(values: np.ndarray, lo: int, hi: int, param: str, what: str, rng: str) -> np.ndarray:
+    """``values`` as uint8 if all are whole numbers in [lo, hi]; else a clear error.
+
+    Fast path on a contiguous copy (min/max + one exactness compare); the slow path only runs to
+    describe an error.
+    """
+    c = np.ascontiguousarray(values)
+    out: np.ndarray | None = None
+    if c.min() >= lo and c.max() <= hi:
+        out = c.astype(np.uint8)
+        if c.dtype.kind == "f" and not np.array_equal(out, c):
+            out = None
+    if out is None:
+        bad = (c < lo) | (c > hi) | (c != np.floor(c))
+        first = float(c.reshape(-1)[np.argmax(bad.reshape(-1))])
+        raise InvalidInputError(
+            f"{OWNER}: `{param}` {what} whole numbers {rng}; got {int(np.count_nonzero(bad))} "
+            f"value(s) outside, e.g. {first:g}."
+        )
+    return out
 
 
 def _ply_bytes(xyz: np.ndarray, rgb: np.ndarray | None, cat: np.ndarray | None) -> bytes:
     """Binary little-endian PLY of a point cloud, written straight from a structured array."""
     ply_type = "float" if xyz.dtype == np.float32 else "double"
-    fields: list[tuple[str, str]] = [(a, "<f4" if ply_type == "float" else "<f8") for a in "xyz"]
+    fields: list[tuple[Any, ...]] = [("xyz", "<f4" if ply_type == "float" else "<f8", (3,))]
     header = ["ply", "format binary_little_endian 1.0", "comment written by mediatypes"]
     header.append(f"element vertex {len(xyz)}")
     header += [f"property {ply_type} {a}" for a in "xyz"]
     if cat is not None and rgb is None:
         rgb = CATEGORY_PALETTE[cat]
     if rgb is not None:
-        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1")]
+        fields.append(("rgb", "u1", (3,)))
         header += ["property uchar red", "property uchar green", "property uchar blue"]
     if cat is not None:
         fields.append(("category", "u1"))
         header.append("property uchar category")
     header.append("end_header")
+    head = ("\n".join(header) + "\n").encode("ascii")
+    if rgb is None and cat is None:  # plain xyz: the body is the little-endian array itself
+        return head + np.ascontiguousarray(xyz, dtype=fields[0][1]).tobytes()
     out = np.empty(len(xyz), dtype=np.dtype(fields))
-    for i, a in enumerate("xyz"):
-        out[a] = xyz[:, i]
+    out["xyz"] = xyz
     if rgb is not None:
-        for i, a in enumerate(("red", "green", "blue")):
-            out[a] = rgb[:, i]
+        out["rgb"] = rgb
     if cat is not None:
         out["category"] = cat
-    return ("\n".join(header) + "\n").encode("ascii") + out.tobytes()
+    return head + out.tobytes()
 
 
 def _read_ply_points(data: bytes) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -611,7 +618,9 @@ class Object3D(Media):
         if self.kind == "mesh":
             return self._encode_mesh()
         data = _ply_bytes(self.xyz, self.rgb, self.categories)
-        lo, hi = self.xyz.min(axis=0), self.xyz.max(axis=0)
+        # per column: a strided axis-0 reduction over (N, 3) is ~8x slower than three column scans
+        lo = [self.xyz[:, i].min() for i in range(3)]
+        hi = [self.xyz[:, i].max() for i in range(3)]
         fields: dict[str, Any] = {
             "kind": "point_cloud",
             "format": "ply",
