@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
+    "Histogram": "mediatypes.histogram:Histogram",
     "Html": "mediatypes.html:Html",
     "Molecule": "mediatypes.molecule:Molecule",
     "Object3D": "mediatypes.object3d:Object3D",
@@ -29,6 +30,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "Histogram",
     "Html",
     "Loggable",
     "Media",
@@ -45,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
     from .core.media import Loggable, Media
     from .errors import MediaError
+    from .histogram import Histogram
     from .html import Html
     from .molecule import Molecule
     from .object3d import Object3D, box3d

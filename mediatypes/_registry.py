@@ -17,6 +17,7 @@ from .errors import InvalidInputError
 __all__ = ["ADAPTERS", "MODULE_ADAPTERS", "TYPES", "adapt", "load", "media_class", "pyplot_image"]
 
 TYPES: dict[str, str] = {
+    "histogram": "mediatypes.histogram:Histogram",
     "html-file": "mediatypes.html:Html",
     "molecule-file": "mediatypes.molecule:Molecule",
     "object3D-file": "mediatypes.object3d:Object3D",
