@@ -54,7 +54,9 @@ def main() -> None:
     for name, pts in clouds.items():
         med, lo = timeit(lambda pts=pts: mt.Object3D(pts).encode(), args.runs)
         size = len(mt.Object3D(pts).encode()[0].data)  # type: ignore[union-attr,arg-type]
-        print(f"  construct + encode PLY  {name:30s} {med:8.1f} / {lo:8.1f}   ({size / 1e6:.1f} MB)")
+        print(
+            f"  construct + encode PLY  {name:30s} {med:8.1f} / {lo:8.1f}   ({size / 1e6:.1f} MB)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("xyz float32 (N×3)", "xyz + rgb float64 (N×6)"):
             pts = clouds[name]

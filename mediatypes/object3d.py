@@ -272,7 +272,9 @@ def _points(value: Any, param: str) -> tuple[np.ndarray, np.ndarray | None, np.n
     return xyz, rgb, cat
 
 
-def _whole_uint8(values: np.ndarray, lo: int, hi: int, param: str, what: str, rng: str) -> np.ndarray:
+def _whole_uint8(
+    values: np.ndarray, lo: int, hi: int, param: str, what: str, rng: str
+) -> np.ndarray:
     """``values`` as uint8 if all are whole numbers in [lo, hi]; else a clear error.
 
     Fast path on a contiguous copy (min/max + one exactness compare); the slow path only runs to
