@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import mediatypes as mt
 from mediatypes import _registry, schemas
@@ -383,3 +385,30 @@ def test_mesh_manifest_loads_back(tmp_path: Path) -> None:
     back = _registry.load(m, tmp_path)
     again = back.save(tmp_path / "again")
     assert again["sha256"] == m["sha256"] and again["num_faces"] == 12
+
+
+@given(
+    n=st.integers(1, 60),
+    cols=st.sampled_from([3, 4, 6]),
+    dtype=st.sampled_from([np.float32, np.float64, np.int16]),
+    seed=st.integers(0, 2**16),
+)
+def test_property_any_valid_cloud_round_trips(
+    tmp_path_factory: pytest.TempPathFactory, n: int, cols: int, dtype: Any, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    xyz = (rng.normal(size=(n, 3)) * 1000).astype(dtype)
+    extra = {3: np.zeros((n, 0)), 4: rng.integers(1, 15, (n, 1)), 6: rng.integers(0, 256, (n, 3))}
+    pts = np.column_stack([xyz, extra[cols]]).astype(dtype)
+    root = tmp_path_factory.mktemp("prop")
+    m = mt.Object3D(pts).save(root)
+    pc = _load_ply(root, m)
+    np.testing.assert_array_equal(pc.vertices, pts[:, :3].astype(np.float64))
+    if cols == 6:
+        np.testing.assert_array_equal(pc.colors[:, :3], pts[:, 3:])
+    if cols == 4:
+        np.testing.assert_array_equal(
+            pc.metadata["_ply_raw"]["vertex"]["data"]["category"], pts[:, 3]
+        )
+    back = mt.Object3D.from_manifest(m, root)
+    np.testing.assert_array_equal(back.xyz, pts[:, :3].astype(back.xyz.dtype))
