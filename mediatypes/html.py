@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .core.media import Encoded, Media, Payload, check_caption
-from .errors import DecodeError, InvalidTypeError, MediaFileNotFoundError, describe
+from .errors import (
+    DecodeError,
+    InvalidInputError,
+    InvalidTypeError,
+    MediaFileNotFoundError,
+    describe,
+)
 
 __all__ = ["DEFAULT_STYLE", "Html"]
 
@@ -80,6 +86,16 @@ def inject_style(text: str, style: str = DEFAULT_STYLE) -> str:
     )
 
 
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"{OWNER}: `data` expects valid Unicode text; got a str with {exc.reason} at "
+            f"position {exc.start}."
+        ) from exc
+
+
 class Html(Media):
     """HTML from a string, a path (``pathlib.Path``/``os.PathLike``) or a text/binary file object.
 
@@ -97,7 +113,7 @@ class Html(Media):
         if not isinstance(inject, bool):
             raise InvalidTypeError(f"{OWNER}: `inject` expects a bool; got {describe(inject)}.")
         if isinstance(data, str):
-            raw = data.encode("utf-8")
+            raw = _utf8(data)
         elif isinstance(data, (bytes, bytearray, memoryview)):
             raw = bytes(data)
         elif isinstance(data, os.PathLike):
@@ -109,7 +125,7 @@ class Html(Media):
             raw = Path(path).read_bytes()
         elif hasattr(data, "read"):
             content = data.read()
-            raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+            raw = _utf8(content) if isinstance(content, str) else bytes(content)
         else:
             raise InvalidTypeError(
                 f"{OWNER}: `data` expects an HTML str, bytes, a path or a file object; got "

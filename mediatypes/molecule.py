@@ -75,8 +75,17 @@ def _atom_lines(text: str) -> list[str]:
 
 def _check_pdb(raw: bytes) -> int:
     text = _text(raw)
-    if not _atom_lines(text):
+    lines = _atom_lines(text)
+    if not lines:
         raise _bad("pdb", "no ATOM or HETATM records")
+    for i, line in enumerate(lines):
+        # RDKit accepts an atom record cut short before its coordinates (a truncated file)
+        try:
+            float(line[30:38]), float(line[38:46]), float(line[46:54])
+        except ValueError:
+            raise _bad(
+                "pdb", f"atom record {i + 1} has no x, y, z in columns 31-54 (truncated?)"
+            ) from None
     Chem = require("rdkit.Chem", "Molecule (PDB check)")
     with _quiet_rdkit():
         mol = Chem.MolFromPDBBlock(text, sanitize=False, removeHs=False)

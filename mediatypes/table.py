@@ -26,9 +26,11 @@ from . import _json
 from .core.media import Media, Payload, TrackingStore, root_path
 from .core.store import Store
 from .errors import (
+    DecodeError,
     InvalidInputError,
     InvalidTypeError,
     LimitExceededError,
+    MediaError,
     NonFiniteError,
     ShapeError,
     describe,
@@ -96,6 +98,7 @@ class Table(Media):
     _type: ClassVar[str] = "table-file"
     SCHEMA_VERSION: ClassVar[int] = 1
     MAX_ROWS: ClassVar[int] = 10_000
+    MAX_CELL_CHARS: ClassVar[int] = 2**26  # longest string cell (64 Mi characters)
 
     def __init__(
         self,
@@ -169,6 +172,21 @@ class Table(Media):
                 f"the limit first with `Table.MAX_ROWS = {n}` (or higher) to log all rows."
             )
 
+    def _check_strings(self, names: list[str], cols: list[list[Any]], types: list[str]) -> None:
+        """Refuse a string cell longer than MAX_CELL_CHARS before it is encoded (bounded memory)."""
+        limit = self.MAX_CELL_CHARS
+        for name, col, kind in zip(names, cols, types, strict=False):
+            if kind != "string" or not col:
+                continue
+            longest = max(map(len, filter(None, col)), default=0)
+            if longest > limit:
+                i = next(i for i, v in enumerate(col) if v and len(v) == longest)
+                raise LimitExceededError(
+                    f"Table: column {name!r} row {i} holds a string of {longest} characters, "
+                    f"above Table.MAX_CELL_CHARS ({limit}). Nothing was truncated; raise the limit "
+                    f"with `Table.MAX_CELL_CHARS = {longest}` to keep it, or store the text as a file."
+                )
+
     def _ingest_rows(self, rows: list[Any], names: list[str], defaulted: bool) -> None:
         self._check_rows(len(rows))
         ncols = len(names)
@@ -197,6 +215,7 @@ class Table(Media):
         cols = [list(c) for c in zip(*rows, strict=False)] if rows else [[] for _ in names]
         types = [_infer(name, col, 0) for name, col in zip(names, cols, strict=False)]
         cols = [_normalize(col, kind) for col, kind in zip(cols, types, strict=False)]
+        self._check_strings(names, cols, types)
         self._names, self._cols, self._types, self._nrows = names, cols, types, len(rows)
 
     def _ingest_array(self, arr: Any, names: list[str], defaulted: bool) -> None:
@@ -211,12 +230,12 @@ class Table(Media):
                 f"Table: `data` has {arr.shape[1]} columns but `columns` has {len(names)} names "
                 f"{names}{hint}."
             )
+        converted = [_from_numpy(arr[:, j], names[j]) for j in range(arr.shape[1])]
+        self._check_strings(names, [c for c, _ in converted], [k for _, k in converted])
         self._names = names
         self._nrows = arr.shape[0]
-        for j in range(arr.shape[1]):
-            col, kind = _from_numpy(arr[:, j], names[j])
-            self._cols.append(col)
-            self._types.append(kind)
+        self._cols = [c for c, _ in converted]
+        self._types = [k for _, k in converted]
 
     def _ingest_dataframe(self, df: Any, columns: Sequence[str] | None) -> None:
         module = type(df).__module__.split(".")[0]
@@ -240,6 +259,7 @@ class Table(Media):
                 f"Table: `columns` {list(columns)} does not match the DataFrame's columns {names}; "
                 "omit `columns` or select/rename the DataFrame's columns first."
             )
+        self._check_strings(names, [c for c, _ in converted], [k for _, k in converted])
         self._names = names
         self._cols = [c for c, _ in converted]
         self._types = [k for _, k in converted]
@@ -293,8 +313,11 @@ class Table(Media):
             if new != kind and "none" not in (new, kind):
                 raise _conflict(name, kind, new, value, self._nrows)
             kinds.append(kind if new == "none" else new)
-        for col, kind, value in zip(self._cols, kinds, row, strict=False):
-            col.extend(_normalize([value], kind))
+        # normalize every cell before appending any: a refused cell must not leave a partial row
+        cells = [_normalize([value], kind) for kind, value in zip(kinds, row, strict=False)]
+        self._check_strings(self._names, cells, kinds)
+        for col, cell in zip(self._cols, cells, strict=False):
+            col.extend(cell)
         self._types = kinds
         self._nrows += 1
         self._encoded = None
@@ -326,6 +349,7 @@ class Table(Media):
         if not self._names:
             self._check_rows(len(col))
             self._nrows = len(col)
+        self._check_strings([name], [col], [kind])
         self._names.append(name)
         self._cols.append(col)
         self._types.append(kind)
@@ -468,10 +492,27 @@ class Table(Media):
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any], root: str | os.PathLike[str]) -> Table:
-        """Read a ``.table.json`` back (NaN/Inf restored; media cells loaded as their types)."""
+        """Read a ``.table.json`` back (NaN/Inf restored; media cells loaded as their types).
+
+        A damaged or hand-edited file raises DecodeError, never a bare KeyError/IndexError.
+        """
+        try:
+            return cls._read_document(manifest, root)
+        except MediaError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise DecodeError(
+                f"Table: `manifest` file {manifest.get('path')!r} is not a valid table document "
+                f"({type(exc).__name__}: {exc})."
+            ) from exc
+
+    @classmethod
+    def _read_document(cls, manifest: dict[str, Any], root: str | os.PathLike[str]) -> Table:
         doc = _json.loads(root_path(root, manifest).read_bytes())
         names = list(doc["columns"])
         types = [doc["column_types"][n] for n in names]
+        if int(doc["nrows"]) != len(doc["data"]) or any(len(r) != len(names) for r in doc["data"]):
+            raise ValueError("the rows do not match `columns` and `nrows`")
         cols = (
             [list(c) for c in zip(*doc["data"], strict=False)]
             if doc["data"]
