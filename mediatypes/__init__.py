@@ -16,25 +16,31 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
+    "Audio": "mediatypes.audio:Audio",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
+    "Video": "mediatypes.video:Video",
     "errors": "mediatypes.errors:",
     "schemas": "mediatypes.schemas:",
 }
 
 __all__ = [
+    "Audio",
     "Loggable",
     "Media",
     "MediaError",
+    "Video",
     "errors",
     "schemas",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
+    from .audio import Audio
     from .core.media import Loggable, Media
     from .errors import MediaError
+    from .video import Video
 
 
 def __getattr__(name: str) -> Any:

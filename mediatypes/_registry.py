@@ -15,9 +15,15 @@ from .errors import InvalidInputError
 
 __all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
 
-TYPES: dict[str, str] = {}
+TYPES: dict[str, str] = {
+    "audio-file": "mediatypes.audio:Audio",
+    "video-file": "mediatypes.video:Video",
+}
 
-ADAPTERS: dict[str, str] = {}
+ADAPTERS: dict[str, str] = {
+    # moviepy is never imported: Video reads any clip through iter_frames() and fps
+    "moviepy.video.VideoClip.VideoClip": "mediatypes.video:Video",
+}
 
 
 def _resolve(ref: str) -> Any:
