@@ -317,9 +317,26 @@ class Video(Media):
 # ---- encoders ---------------------------------------------------------------------------------
 
 
-def _encode_gif(frames: np.ndarray, fps: float) -> tuple[bytes, float]:
-    """Pillow GIF; returns the bytes and the frame rate the file really has (centisecond delays)."""
+_GRAY = bytes(v for v in range(256) for _ in range(3))
+
+
+def _paletted(index: np.ndarray, palette: bytes) -> Any:
     from PIL import Image
+
+    h, w = index.shape
+    im = Image.frombytes("P", (w, h), np.ascontiguousarray(index).tobytes())
+    im.putpalette(palette)
+    return im
+
+
+def _encode_gif(frames: np.ndarray, fps: float) -> tuple[bytes, float]:
+    """Pillow GIF; returns the bytes and the frame rate the file really has (centisecond delays).
+
+    Frames are assembled with Pillow's frame-level GIF writer (``getheader``/``getdata``) rather
+    than ``save_all``, because ``save_all`` merges identical consecutive frames, which would
+    change the frame count. Every frame after the first carries its own palette.
+    """
+    from PIL import GifImagePlugin, Image
 
     if fps > _MAX_GIF_FPS:
         raise InvalidInputError(
@@ -331,33 +348,26 @@ def _encode_gif(frames: np.ndarray, fps: float) -> tuple[bytes, float]:
     images = []
     for f in frames:
         if c == 1:
-            images.append(Image.fromarray(f[..., 0], "L"))
+            images.append(_paletted(f[..., 0], _GRAY))
         elif c == 3:
             images.append(Image.fromarray(f, "RGB").quantize(method=Image.Quantize.FASTOCTREE))
-        else:  # RGBA → 255 colours + one transparent index for alpha < 128
+        else:  # RGBA → 255 colours + one transparent index (255) where alpha < 128
             im = Image.fromarray(np.ascontiguousarray(f[..., :3]), "RGB").quantize(
                 colors=255, method=Image.Quantize.FASTOCTREE
             )
             idx = np.asarray(im).copy()
             idx[f[..., 3] < 128] = 255
-            pal = im.getpalette() or []
-            p = Image.fromarray(idx, "P")
-            p.putpalette((pal + [0] * 768)[:768])
-            p.info["transparency"] = 255
-            images.append(p)
-    buf = io.BytesIO()
-    extra: dict[str, Any] = {"transparency": 255, "disposal": 2} if c == 4 else {}
-    images[0].save(
-        buf,
-        "GIF",
-        save_all=True,
-        append_images=images[1:],
-        duration=delay_cs * 10,
-        loop=0,
-        optimize=False,
-        **extra,
-    )
-    return buf.getvalue(), 100 / delay_cs
+            pal = bytes(im.getpalette() or [])
+            images.append(_paletted(idx, (pal + bytes(768))[:768]))
+    params: dict[str, Any] = {"duration": delay_cs * 10}
+    if c == 4:
+        params.update(transparency=255, disposal=2)
+    header, _ = GifImagePlugin.getheader(images[0], None, {"loop": 0, **params})
+    parts = list(header)
+    for i, im in enumerate(images):
+        parts.extend(GifImagePlugin.getdata(im, (0, 0), include_color_table=i > 0, **params))
+    parts.append(b";")
+    return b"".join(parts), 100 / delay_cs
 
 
 _AV_SETTINGS: dict[str, tuple[str, str, dict[str, str]]] = {
