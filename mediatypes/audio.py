@@ -46,9 +46,22 @@ from .errors import (
 __all__ = ["Audio"]
 
 FORMATS = ("wav", "flac", "ogg")
-FILE_FORMATS = ("wav", "flac", "ogg", "mp3")
-_EXT_FORMAT = {"wav": "wav", "wave": "wav", "flac": "flac", "ogg": "ogg", "oga": "ogg", "mp3": "mp3"}
-_SF_FORMAT = {"WAV": "wav", "WAVEX": "wav", "RF64": "wav", "FLAC": "flac", "OGG": "ogg", "MP3": "mp3"}
+_EXT_FORMAT = {
+    "wav": "wav",
+    "wave": "wav",
+    "flac": "flac",
+    "ogg": "ogg",
+    "oga": "ogg",
+    "mp3": "mp3",
+}
+_SF_FORMAT = {
+    "WAV": "wav",
+    "WAVEX": "wav",
+    "RF64": "wav",
+    "FLAC": "flac",
+    "OGG": "ogg",
+    "MP3": "mp3",
+}
 MIN_RATE, MAX_RATE = 1, 768_000
 MAX_CHANNELS = 64
 OWNER = "Audio"
@@ -163,7 +176,9 @@ class Audio(Media):
                 f"{OWNER}: `data_or_path` expects at least one sample; got shape {arr.shape}."
             )
         if arr.ndim == 2 and not 1 <= arr.shape[1] <= MAX_CHANNELS:
-            hint = " It looks (channels, samples): pass x.T." if arr.shape[0] <= MAX_CHANNELS else ""
+            hint = (
+                " It looks (channels, samples): pass x.T." if arr.shape[0] <= MAX_CHANNELS else ""
+            )
             raise ShapeError(
                 f"{OWNER}: `data_or_path` expects (samples, channels) with 1..{MAX_CHANNELS} "
                 f"channels; got shape {arr.shape}.{hint}"
@@ -298,7 +313,9 @@ def _encode_samples(x: np.ndarray, rate: int, fmt: str) -> tuple[bytes, str]:
     try:
         sf.write(buf, data, rate, format=fmt.upper(), subtype=subtype)
     except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
-        raise EncodingError(f"{OWNER}: libsndfile failed to write {fmt} ({subtype}): {exc}") from exc
+        raise EncodingError(
+            f"{OWNER}: libsndfile failed to write {fmt} ({subtype}): {exc}"
+        ) from exc
     out = buf.getvalue()
     if fmt == "ogg":
         out = _fix_ogg_serial(out, zlib.crc32(np.ascontiguousarray(x).tobytes()))
@@ -361,7 +378,9 @@ def _probe(src: Any, ext_fmt: str | None) -> dict[str, Any]:
             rate, channels, frames, subtype = f.samplerate, f.channels, f.frames, f.subtype
             block = f.read(min(frames, 4096) if frames > 0 else 4096, dtype="float32")
     except (sf.LibsndfileError, RuntimeError, EOFError) as exc:
-        raise DecodeError(f"{OWNER}: `data_or_path` {name!r} does not decode as audio: {exc}") from exc
+        raise DecodeError(
+            f"{OWNER}: `data_or_path` {name!r} does not decode as audio: {exc}"
+        ) from exc
     if rate <= 0 or channels <= 0 or len(block) == 0:
         raise DecodeError(f"{OWNER}: `data_or_path` {name!r} holds no audio samples.")
     if not np.isfinite(block).all():

@@ -4,7 +4,8 @@ Encoders (chosen by measurement, figures in BENCHMARKS.md):
 
 * ``gif``  — Pillow; every frame is quantized on its own with the fast octree quantizer (256
   colours, no dithering); grayscale (C = 1) is written as 8-bit gray frames without loss.
-* ``mp4``  — H.264 (libx264, preset ``veryfast``, CRF 23, ``yuv420p``) in-process through PyAV.
+* ``mp4``  — H.264 (libx264, preset ``superfast``, CAVLC, CRF 23, ``yuv420p``) in-process through
+  PyAV.
 * ``webm`` — VP9 (libvpx-vp9, realtime deadline, ``cpu-used`` 6, CRF 32) through PyAV.
 * ``ogg``  — Theora, piped through the ffmpeg binary bundled with imageio-ffmpeg (PyAV's wheels
   carry no Theora encoder).
@@ -63,7 +64,9 @@ def _av() -> Any:
 
 
 def _check_fps(fps: Any) -> float:
-    if isinstance(fps, bool) or not isinstance(fps, (int, float, Fraction, np.integer, np.floating)):
+    if isinstance(fps, bool) or not isinstance(
+        fps, (int, float, Fraction, np.integer, np.floating)
+    ):
         raise InvalidTypeError(f"{OWNER}: `fps` expects a positive number; got {describe(fps)}.")
     value = float(fps)
     if not (math.isfinite(value) and 0 < value <= _MAX_FPS):
@@ -87,7 +90,9 @@ def _check_format(fmt: Any) -> str | None:
 
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
-    """Frames of any numeric dtype as uint8, by the image rule (floats scaled, ints never)."""
+    """Frames of any numeric dtype as uint8, by the image rule (floats scaled, ints never).
+
+    uint8 input is returned as is (not copied)."""
     kind = arr.dtype.kind
     if kind == "b":
         return arr.astype(np.uint8) * np.uint8(255)
@@ -96,7 +101,7 @@ def _to_uint8(arr: np.ndarray) -> np.ndarray:
         return float_to_uint8(arr, "data_or_path", OWNER)
     if kind in "iu":
         if arr.dtype == np.uint8:
-            return arr.copy()
+            return arr  # the caller copies while reordering to (T, H, W, C)
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi > 255:
             raise InvalidInputError(
@@ -151,7 +156,10 @@ def _frames_from_array(value: Any) -> tuple[np.ndarray, dict[str, int] | None]:
     grid = None
     if frames.ndim == 5:
         frames, grid = _tile(frames)
-    return np.ascontiguousarray(frames.transpose(0, 2, 3, 1)), grid  # (T, H, W, C)
+    t, c, h, w = frames.shape
+    out = np.empty((t, h, w, c), np.uint8)  # always a private copy: callers may mutate theirs
+    np.copyto(out, frames.transpose(0, 2, 3, 1))
+    return out, grid
 
 
 class Video(Media):
@@ -272,9 +280,7 @@ class Video(Media):
                 if self._source is not None
                 else Payload(self.format, data=self._data)
             )
-            fields = dict(self._file)
-            fields["caption"] = self.caption
-            return payload, fields
+            return payload, {**self._file, "caption": self.caption}
         assert self._frames is not None
         frames = self._frames
         t, h, w = frames.shape[:3]
@@ -371,8 +377,13 @@ def _encode_gif(frames: np.ndarray, fps: float) -> tuple[bytes, float]:
 
 
 _AV_SETTINGS: dict[str, tuple[str, str, dict[str, str]]] = {
-    "mp4": ("libx264", "yuv420p", {"preset": "veryfast", "crf": "23"}),
-    "webm": ("libvpx-vp9", "yuv420p", {"deadline": "realtime", "cpu-used": "6", "crf": "32", "b": "0"}),
+    # superfast + CAVLC: CABAC costs ~2x the time on high-entropy frames (BENCHMARKS.md)
+    "mp4": ("libx264", "yuv420p", {"preset": "superfast", "crf": "23", "x264-params": "cabac=0"}),
+    "webm": (
+        "libvpx-vp9",
+        "yuv420p",
+        {"deadline": "realtime", "cpu-used": "6", "crf": "32", "b": "0"},
+    ),
 }
 
 
@@ -437,7 +448,9 @@ def _probe(src: Any, ext_fmt: str | None) -> dict[str, Any]:
     try:
         container = av.open(src, "r")
     except (av.FFmpegError, ValueError) as exc:
-        raise DecodeError(f"{OWNER}: `data_or_path` {name!r} does not decode as video: {exc}") from exc
+        raise DecodeError(
+            f"{OWNER}: `data_or_path` {name!r} does not decode as video: {exc}"
+        ) from exc
     with container:
         names = container.format.name.split(",")
         fmt = next((_CONTAINER_FORMAT[n] for n in names if n in _CONTAINER_FORMAT), None)

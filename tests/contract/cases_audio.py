@@ -27,7 +27,9 @@ def _check_wav(m: dict[str, Any], root: Path) -> None:
     import soundfile as sf
 
     got, rate = sf.read(root / m["path"], dtype="float64", always_2d=True)
-    assert (rate, got.shape) == (m["sample_rate"], (m["frames"], m["channels"])) == (8000, (4000, 2))
+    assert (
+        (rate, got.shape) == (m["sample_rate"], (m["frames"], m["channels"])) == (8000, (4000, 2))
+    )
     assert np.abs(got - _float()).max() <= 1 / 32768
     assert m["subtype"] == "PCM_16" and m["duration"] == 0.5
 
@@ -61,7 +63,9 @@ def _tone() -> np.ndarray:
 
 CASES = [
     Case("audio-wav-float", lambda: Audio(_float(), sample_rate=8000, caption="noise"), _check_wav),
-    Case("audio-flac-int16", lambda: Audio(_int16(), sample_rate=22050, format="flac"), _check_flac),
+    Case(
+        "audio-flac-int16", lambda: Audio(_int16(), sample_rate=22050, format="flac"), _check_flac
+    ),
     Case("audio-ogg-vorbis", lambda: Audio(_tone(), sample_rate=16000, format="ogg"), _check_ogg),
     Case("audio-kept-mp3", lambda: Audio(FIXTURES / "audio" / "tiny.mp3"), _check_mp3),
 ]

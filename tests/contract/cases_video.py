@@ -60,7 +60,13 @@ def _check_ffmpeg(fmt: str, h: int, w: int) -> Any:
 
 def _check_kept(m: dict[str, Any], root: Path) -> None:
     assert (root / m["path"]).read_bytes() == (FIXTURES / "video" / "tiny.webm").read_bytes()
-    assert (m["format"], m["codec"], m["width"], m["height"], m["frames"]) == ("webm", "vp9", 40, 24, 4)
+    assert (m["format"], m["codec"], m["width"], m["height"], m["frames"]) == (
+        "webm",
+        "vp9",
+        40,
+        24,
+        4,
+    )
 
 
 def _check_batch(m: dict[str, Any], root: Path) -> None:
@@ -84,7 +90,11 @@ def _batch() -> Video:
 
 CASES = [
     Case("video-gif", lambda: Video(_frames(), caption="gradient"), _check_gif),
-    Case("video-mp4-odd", lambda: Video(_frames(6, 23, 39), format="mp4"), _check_ffmpeg("mp4", 23, 39)),
+    Case(
+        "video-mp4-odd",
+        lambda: Video(_frames(6, 23, 39), format="mp4"),
+        _check_ffmpeg("mp4", 23, 39),
+    ),
     Case("video-webm", lambda: Video(_frames(), format="webm"), _check_ffmpeg("webm", 24, 40)),
     Case("video-ogg", lambda: Video(_frames(), format="ogg"), _check_ffmpeg("ogg", 24, 40)),
     Case("video-batch-grid", _batch, _check_batch),

@@ -60,7 +60,12 @@ def test_wav_header_is_canonical_for_the_stdlib_reader(tmp_path: Path) -> None:
     x = noise(channels=2)
     m = Audio(x, sample_rate=16000).save(tmp_path)
     with wave.open(str(tmp_path / m["path"])) as w:
-        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (2, 2, 16000, 5000)
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (
+            2,
+            2,
+            16000,
+            5000,
+        )
         pcm = np.frombuffer(w.readframes(5000), "<i2").reshape(5000, 2)
     assert np.abs(pcm / 32768 - x).max() <= STEP
 
@@ -157,7 +162,13 @@ def test_input_array_is_copied() -> None:
 
 
 @pytest.mark.parametrize(
-    "name,fmt,channels", [("tiny.wav", "wav", 2), ("tiny.flac", "flac", 2), ("tiny.ogg", "ogg", 2), ("tiny.mp3", "mp3", 1)]
+    "name,fmt,channels",
+    [
+        ("tiny.wav", "wav", 2),
+        ("tiny.flac", "flac", 2),
+        ("tiny.ogg", "ogg", 2),
+        ("tiny.mp3", "mp3", 1),
+    ],
 )
 def test_files_are_kept_byte_for_byte(name: str, fmt: str, channels: int, tmp_path: Path) -> None:
     src = FIX / name
@@ -227,8 +238,20 @@ BAD: list[tuple[str, Any, dict[str, Any], type[Exception], str]] = [
     ("rate absurd", x1, {"sample_rate": 10_000_000}, InvalidInputError, "`sample_rate`"),
     ("rate fraction", x1, {"sample_rate": 44100.5}, InvalidInputError, "`sample_rate`"),
     ("rate str", x1, {"sample_rate": "44100"}, InvalidTypeError, "`sample_rate`"),
-    ("0 samples", np.zeros(0, np.float32), {"sample_rate": 8000}, ShapeError, "at least one sample"),
-    ("0 samples 2-D", np.zeros((0, 2), np.float32), {"sample_rate": 8000}, ShapeError, "at least one"),
+    (
+        "0 samples",
+        np.zeros(0, np.float32),
+        {"sample_rate": 8000},
+        ShapeError,
+        "at least one sample",
+    ),
+    (
+        "0 samples 2-D",
+        np.zeros((0, 2), np.float32),
+        {"sample_rate": 8000},
+        ShapeError,
+        "at least one",
+    ),
     ("3-D", np.zeros((10, 2, 2)), {"sample_rate": 8000}, ShapeError, "\\(samples, channels\\)"),
     ("channels first", np.zeros((2, 44100)), {"sample_rate": 8000}, ShapeError, "pass x.T"),
     ("0 channels", np.zeros((10, 0)), {"sample_rate": 8000}, ShapeError, "channels"),
@@ -242,16 +265,32 @@ BAD: list[tuple[str, Any, dict[str, Any], type[Exception], str]] = [
     ("mislabelled", FIX / "mislabelled.flac", {}, DecodeError, "named .flac but holds wav"),
     ("missing", FIX / "nope.wav", {}, MediaFileNotFoundError, "not found"),
     ("bytes garbage", b"\x01" * 100, {}, DecodeError, "`data_or_path`"),
-    ("rate on file", FIX / "tiny.wav", {"sample_rate": 8000}, InvalidInputError, "`sample_rate` applies only"),
+    (
+        "rate on file",
+        FIX / "tiny.wav",
+        {"sample_rate": 8000},
+        InvalidInputError,
+        "`sample_rate` applies only",
+    ),
     ("format vs file", FIX / "tiny.wav", {"format": "flac"}, UnsupportedFormatError, "`format`"),
-    ("flac 9 channels", noise(10, 9), {"sample_rate": 8000, "format": "flac"}, InvalidInputError, "at most 8"),
+    (
+        "flac 9 channels",
+        noise(10, 9),
+        {"sample_rate": 8000, "format": "flac"},
+        InvalidInputError,
+        "at most 8",
+    ),
     ("caption", x1, {"sample_rate": 8000, "caption": 1}, InvalidTypeError, "`caption`"),
 ]
 
 
 @pytest.mark.parametrize("value,kwargs,exc,match", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_input_is_a_clear_error_and_writes_nothing(
-    value: Any, kwargs: dict[str, Any], exc: type[Exception], match: str, assert_nothing_written: Path
+    value: Any,
+    kwargs: dict[str, Any],
+    exc: type[Exception],
+    match: str,
+    assert_nothing_written: Path,
 ) -> None:
     with pytest.raises(exc, match=match) as info:
         Audio(value, **kwargs).save(assert_nothing_written)

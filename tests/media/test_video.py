@@ -111,7 +111,9 @@ def test_alpha_dropped_with_warning_for_mp4(tmp_path: Path) -> None:
 
 def smooth(t: int = 9, h: int = 24, w: int = 40) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w]
-    planes = [[xx * 255 // (w - 1), yy * 255 // (h - 1), np.full_like(xx, 100 + 10 * i)] for i in range(t)]
+    planes = [
+        [xx * 255 // (w - 1), yy * 255 // (h - 1), np.full_like(xx, 100 + 10 * i)] for i in range(t)
+    ]
     return np.asarray(planes, dtype=np.uint8)
 
 
@@ -186,8 +188,7 @@ def test_clip_object_by_duck_typing(tmp_path: Path) -> None:
 
         def iter_frames(self, fps: float) -> Any:
             assert fps == 5
-            for f in gradient(t=4).transpose(0, 2, 3, 1):
-                yield f
+            yield from gradient(t=4).transpose(0, 2, 3, 1)
 
     m = Video(Clip()).save(tmp_path)
     assert (m["frames"], m["fps"], m["width"]) == (4, 5.0, 40)
@@ -248,7 +249,13 @@ def test_list_of_videos_is_one_list_manifest() -> None:
 # ---- bad input --------------------------------------------------------------------------------
 
 BAD: list[tuple[str, Any, dict[str, Any], type[Exception], str]] = [
-    ("3-D array", np.zeros((4, 8, 8), np.uint8), {}, ShapeError, "`data_or_path`.*\\(T, C, H, W\\)"),
+    (
+        "3-D array",
+        np.zeros((4, 8, 8), np.uint8),
+        {},
+        ShapeError,
+        "`data_or_path`.*\\(T, C, H, W\\)",
+    ),
     ("0 frames", np.zeros((0, 3, 8, 8), np.uint8), {}, ShapeError, "at least one frame"),
     ("0 width", np.zeros((2, 3, 8, 0), np.uint8), {}, ShapeError, "at least one frame"),
     ("2 channels", np.zeros((2, 2, 8, 8), np.uint8), {}, ShapeError, "C = 2"),
@@ -263,9 +270,21 @@ BAD: list[tuple[str, Any, dict[str, Any], type[Exception], str]] = [
     ("missing file", FIX / "nope.mp4", {}, MediaFileNotFoundError, "not found"),
     ("garbage bytes", b"\x00" * 64, {}, DecodeError, "`data_or_path`"),
     ("empty file object", io.BytesIO(b""), {}, DecodeError, "empty"),
-    ("format", np.zeros((2, 3, 4, 4), np.uint8), {"format": "avi"}, UnsupportedFormatError, "`format`"),
+    (
+        "format",
+        np.zeros((2, 3, 4, 4), np.uint8),
+        {"format": "avi"},
+        UnsupportedFormatError,
+        "`format`",
+    ),
     ("fps 0", np.zeros((2, 3, 4, 4), np.uint8), {"fps": 0}, InvalidInputError, "`fps`"),
-    ("fps nan", np.zeros((2, 3, 4, 4), np.uint8), {"fps": float("nan")}, InvalidInputError, "`fps`"),
+    (
+        "fps nan",
+        np.zeros((2, 3, 4, 4), np.uint8),
+        {"fps": float("nan")},
+        InvalidInputError,
+        "`fps`",
+    ),
     ("fps str", np.zeros((2, 3, 4, 4), np.uint8), {"fps": "4"}, InvalidTypeError, "`fps`"),
     ("fps on file", FIX / "tiny.gif", {"fps": 8}, InvalidInputError, "`fps` applies only"),
     ("format vs file", FIX / "tiny.gif", {"format": "mp4"}, UnsupportedFormatError, "`format`"),
@@ -275,7 +294,11 @@ BAD: list[tuple[str, Any, dict[str, Any], type[Exception], str]] = [
 
 @pytest.mark.parametrize("value,kwargs,exc,match", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_input_is_a_clear_error_and_writes_nothing(
-    value: Any, kwargs: dict[str, Any], exc: type[Exception], match: str, assert_nothing_written: Path
+    value: Any,
+    kwargs: dict[str, Any],
+    exc: type[Exception],
+    match: str,
+    assert_nothing_written: Path,
 ) -> None:
     if isinstance(value, io.BytesIO):
         value.seek(0)
@@ -284,7 +307,9 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     assert str(info.value).startswith("Video")
 
 
-def test_gif_fps_limit_is_checked_at_encode_and_writes_nothing(assert_nothing_written: Path) -> None:
+def test_gif_fps_limit_is_checked_at_encode_and_writes_nothing(
+    assert_nothing_written: Path,
+) -> None:
     with pytest.raises(InvalidInputError, match="`fps` for GIF"):
         Video(gradient(t=2), fps=60).save(assert_nothing_written)
 
