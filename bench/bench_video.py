@@ -78,7 +78,7 @@ def main() -> None:
             print(f"  {name:7s} {fmt:5s} Video(...).encode()   {ms:7.1f} ms  {encode(x, fmt):>8d} bytes")
         with tempfile.TemporaryDirectory() as tmp:
             ms = median_ms(lambda x=x, tmp=tmp: Video(x, format="mp4").save(tmp), n)
-            print(f"  {name:7s} mp4   Video(...).save(dir)   {ms:7.1f} ms  (hash + write + manifest)")
+            print(f"  {name:7s} mp4   Video(...).save(dir)   {ms:7.1f} ms  (sha256 + schema check + manifest; same bytes are not rewritten)")
         print(f"  {name:7s} alternatives:")
         q = Image.Quantize
         ms = median_ms(lambda x=x: alt_gif(x, q.FASTOCTREE), n)
