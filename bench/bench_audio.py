@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mediatypes.audio import Audio  # noqa: E402
+from mediatypes.audio import Audio
 
 RATE = 44100
 
@@ -43,7 +43,9 @@ def main() -> None:
         print(f"  {fmt:4s} Audio(...).encode()            {ms:7.2f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         ms = median_ms(lambda: Audio(x, sample_rate=RATE).save(tmp), n)
-        print(f"  wav  Audio(...).save(dir)             {ms:7.2f} ms (sha256 + schema check + manifest; same bytes are not rewritten)")
+        print(
+            f"  wav  Audio(...).save(dir)             {ms:7.2f} ms (sha256 + schema check + manifest; same bytes are not rewritten)"
+        )
 
     def with_soundfile() -> bytes:
         buf = io.BytesIO()
@@ -53,11 +55,15 @@ def main() -> None:
     ms = median_ms(with_soundfile, n)
     print(f"  alternative: soundfile.write PCM_16   {ms:7.2f} ms")
     got, _ = sf.read(io.BytesIO(with_soundfile()))
-    print(f"    soundfile round-trip max error {np.abs(got - x).max() * 32768:.3f} steps of 1/32768")
+    print(
+        f"    soundfile round-trip max error {np.abs(got - x).max() * 32768:.3f} steps of 1/32768"
+    )
     p, _ = Audio(x, sample_rate=RATE).encode()
     assert p is not None and p.data is not None
     got, _ = sf.read(io.BytesIO(p.data))
-    print(f"    ours      round-trip max error {np.abs(got - x).max() * 32768:.3f} steps of 1/32768")
+    print(
+        f"    ours      round-trip max error {np.abs(got - x).max() * 32768:.3f} steps of 1/32768"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mediatypes.video import Video  # noqa: E402
+from mediatypes.video import Video
 
 T, C, H, W = 32, 3, 128, 128
 
@@ -75,17 +75,20 @@ def main() -> None:
     for name, x in workloads().items():
         for fmt in ("gif", "mp4", "webm", "ogg"):
             ms = median_ms(lambda x=x, fmt=fmt: encode(x, fmt), n)
-            print(f"  {name:7s} {fmt:5s} Video(...).encode()   {ms:7.1f} ms  {encode(x, fmt):>8d} bytes")
+            print(
+                f"  {name:7s} {fmt:5s} Video(...).encode()   {ms:7.1f} ms  {encode(x, fmt):>8d} bytes"
+            )
         with tempfile.TemporaryDirectory() as tmp:
             ms = median_ms(lambda x=x, tmp=tmp: Video(x, format="mp4").save(tmp), n)
-            print(f"  {name:7s} mp4   Video(...).save(dir)   {ms:7.1f} ms  (sha256 + schema check + manifest; same bytes are not rewritten)")
+            print(
+                f"  {name:7s} mp4   Video(...).save(dir)   {ms:7.1f} ms  (sha256 + schema check + manifest; same bytes are not rewritten)"
+            )
         print(f"  {name:7s} alternatives:")
-        q = Image.Quantize
-        ms = median_ms(lambda x=x: alt_gif(x, q.FASTOCTREE), n)
+        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.FASTOCTREE), n)
         print(f"    gif  Pillow save_all + FASTOCTREE     {ms:7.1f} ms (merges identical frames)")
-        ms = median_ms(lambda x=x: alt_gif(x, q.MEDIANCUT), 3)
+        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.MEDIANCUT), 3)
         print(f"    gif  Pillow save_all + MEDIANCUT      {ms:7.1f} ms (3 runs)")
-        ms = median_ms(lambda x=x: alt_gif(x, q.MAXCOVERAGE), 3)
+        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.MAXCOVERAGE), 3)
         print(f"    gif  Pillow save_all + MAXCOVERAGE    {ms:7.1f} ms (3 runs)")
         ms = median_ms(lambda x=x: alt_ffmpeg_pipe(x), max(5, n // 3))
         print(f"    mp4  imageio-ffmpeg binary, piped     {ms:7.1f} ms")

@@ -28,7 +28,7 @@ import subprocess
 import warnings
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 
@@ -212,6 +212,8 @@ class Video(Media):
     # ---- inputs -------------------------------------------------------------------------------
 
     def _init_frames(self, value: Any, fmt: str, fps: float) -> None:
+        if fmt == "gif" and fps > _MAX_GIF_FPS:
+            _gif_fps_error(fps)
         frames, self._grid = _frames_from_array(value)
         self.format = fmt
         self.fps = fps
@@ -335,6 +337,13 @@ def _paletted(index: np.ndarray, palette: bytes) -> Any:
     return im
 
 
+def _gif_fps_error(fps: float) -> NoReturn:
+    raise InvalidInputError(
+        f"{OWNER}: `fps` for GIF must be at most {_MAX_GIF_FPS:g} (GIF frame delays are whole "
+        f"centiseconds and players slow down shorter ones); got {fps:g}. Use format='mp4'."
+    )
+
+
 def _encode_gif(frames: np.ndarray, fps: float) -> tuple[bytes, float]:
     """Pillow GIF; returns the bytes and the frame rate the file really has (centisecond delays).
 
@@ -345,10 +354,7 @@ def _encode_gif(frames: np.ndarray, fps: float) -> tuple[bytes, float]:
     from PIL import GifImagePlugin, Image
 
     if fps > _MAX_GIF_FPS:
-        raise InvalidInputError(
-            f"{OWNER}: `fps` for GIF must be at most {_MAX_GIF_FPS:g} (GIF frame delays are whole "
-            f"centiseconds and players slow down shorter ones); got {fps:g}. Use format='mp4'."
-        )
+        _gif_fps_error(fps)
     delay_cs = max(2, round(100 / fps))
     c = frames.shape[-1]
     images = []
