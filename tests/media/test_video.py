@@ -307,11 +307,11 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     assert str(info.value).startswith("Video")
 
 
-def test_gif_fps_limit_is_checked_at_encode_and_writes_nothing(
-    assert_nothing_written: Path,
-) -> None:
+def test_gif_fps_limit_is_checked_up_front(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="`fps` for GIF"):
-        Video(gradient(t=2), fps=60).save(assert_nothing_written)
+        Video(gradient(t=2), fps=60)  # raised by the constructor, before anything is written
+    m = Video(gradient(t=2), fps=60, format="mp4").save(tmp_path)
+    assert m["fps"] == 60.0
 
 
 def test_missing_pyav_gives_the_install_line(
