@@ -219,10 +219,16 @@ class Video(Media):
         self.fps = fps
         self._alpha_dropped = False
         if frames.shape[-1] == 4:
-            if fmt == "gif":
-                pass  # GIF keeps a 1-bit transparency
-            elif bool((frames[..., 3] == 255).all()):
-                frames = frames[..., :3]
+            if bool((frames[..., 3] == 255).all()):
+                frames = np.ascontiguousarray(frames[..., :3])  # opaque: alpha carries nothing
+            elif fmt == "gif":  # GIF keeps a 1-bit transparency: alpha < 128 → transparent
+                a = frames[..., 3]
+                if bool(((a != 0) & (a != 255)).any()):
+                    warnings.warn(
+                        f"{OWNER}: GIF transparency is 1-bit; partial alpha in `data_or_path` is "
+                        "thresholded at 128 (pass alpha as 0 or 255 to avoid this).",
+                        stacklevel=3,
+                    )
             else:
                 warnings.warn(
                     f"{OWNER}: format {fmt!r} has no alpha channel; the alpha channel of "

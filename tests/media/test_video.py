@@ -97,6 +97,9 @@ def test_rgba_gif_keeps_one_bit_transparency(tmp_path: Path) -> None:
     got = gif_frames(tmp_path / m["path"], mode="RGBA")
     assert got.shape == (3, 24, 40, 4)
     assert (got[..., :20, 3] == 0).all() and (got[..., 20:, 3] == 255).all()
+    x[:, 3, 0, 0] = 100  # partial alpha cannot be kept: one warning, then thresholded
+    with pytest.warns(UserWarning, match="1-bit"):
+        Video(x)
 
 
 def test_alpha_dropped_with_warning_for_mp4(tmp_path: Path) -> None:
