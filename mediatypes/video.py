@@ -389,8 +389,13 @@ def _encode_gif(frames: np.ndarray, fps: float) -> tuple[bytes, float]:
 
 
 _AV_SETTINGS: dict[str, tuple[str, str, dict[str, str]]] = {
-    # superfast + CAVLC: CABAC costs ~2x the time on high-entropy frames (BENCHMARKS.md)
-    "mp4": ("libx264", "yuv420p", {"preset": "superfast", "crf": "23", "x264-params": "cabac=0"}),
+    # superfast + CAVLC: CABAC costs ~2x the time on high-entropy frames; one thread: frame
+    # threading costs more than it gains on small frames when the cores are busy (BENCHMARKS.md)
+    "mp4": (
+        "libx264",
+        "yuv420p",
+        {"preset": "superfast", "crf": "23", "x264-params": "cabac=0", "threads": "1"},
+    ),
     "webm": (
         "libvpx-vp9",
         "yuv420p",
