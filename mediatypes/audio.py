@@ -4,7 +4,8 @@ Encoding (figures in BENCHMARKS.md):
 
 * ``wav`` (default) — float samples become 16-bit PCM: ``round(x * 32768)`` clipped to
   ``[-32768, 32767]``, so reading back with ``x = v / 32768`` (soundfile's rule) is within half a
-  step (one step at +1.0). Mono/stereo PCM16 WAV is written with numpy and a 44-byte RIFF header
+  step (up to one step for x above 32767.5 / 32768, where 16 bits clip). Mono/stereo PCM16 WAV
+  is written with numpy and a 44-byte RIFF header
   (10× faster than libsndfile, and libsndfile's ``x * 32767`` scale loses up to one step); other
   cases go through soundfile. int16 → PCM_16 and int32 → PCM_32 WAV, bit-exact.
 * ``flac`` — through soundfile: float → PCM_16; int16 → PCM_16 (lossless); int32 → PCM_24 only

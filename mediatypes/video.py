@@ -54,6 +54,7 @@ _CONTAINER_FORMAT = {"gif": "gif", "mp4": "mp4", "mov": "mp4", "webm": "webm", "
 _CODEC = {"gif": "gif", "mp4": "h264", "webm": "vp9", "ogg": "theora"}
 _MAX_FPS = 1000.0
 _MAX_GIF_FPS = 50.0  # GIF delays are whole centiseconds; browsers treat < 2 cs as 10 cs
+_MIN_GIF_FPS = 100 / 65535  # the longest GIF delay: a 16-bit count of centiseconds
 OWNER = "Video"
 
 
@@ -214,6 +215,16 @@ class Video(Media):
     def _init_frames(self, value: Any, fmt: str, fps: float) -> None:
         if fmt == "gif" and fps > _MAX_GIF_FPS:
             _gif_fps_error(fps)
+        if fmt == "gif" and fps < _MIN_GIF_FPS:
+            raise InvalidInputError(
+                f"{OWNER}: `fps` for GIF must be at least {_MIN_GIF_FPS:.6g} (the longest GIF frame "
+                f"delay is 655.35 s); got {fps:g}."
+            )
+        if fmt != "gif" and _rate(fps) == 0:
+            raise InvalidInputError(
+                f"{OWNER}: `fps` for {fmt} must be at least 1/1001 (frame rates are stored as "
+                f"fractions with a denominator up to 1001); got {fps:g}."
+            )
         frames, self._grid = _frames_from_array(value)
         self.format = fmt
         self.fps = fps
@@ -301,7 +312,7 @@ class Video(Media):
                 fields["padded"] = {"width": w, "height": h}
             if frames.shape[-1] == 1:
                 frames = np.repeat(frames, 3, axis=-1)
-            fps = self.fps
+            fps = float(_rate(self.fps))  # the rate the file really gets (denominator <= 1001)
             encode = _encode_theora if self.format == "ogg" else _encode_av
             data = encode(np.ascontiguousarray(frames), self.format, fps)
         fields.update(

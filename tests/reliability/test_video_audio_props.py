@@ -109,7 +109,8 @@ def test_float_audio_within_half_a_step(x: np.ndarray, rate: int) -> None:
         got, sr = soundfile.read(path, dtype="float64", always_2d=True)
     assert sr == rate and got.shape == x.shape and m["frames"] == len(x)
     err = np.abs(got - x.astype(np.float64))
-    tolerance = np.where(x >= 1.0, 1 / 32768, 0.5 / 32768)
+    # half a step, one step where PCM16 clips (above 32767.5 / 32768), as audio.py documents
+    tolerance = np.where(x * 32768 > 32767.5, 1 / 32768, 0.5 / 32768)
     assert (err <= tolerance + 1e-12).all(), err.max() * 32768
 
 
@@ -200,3 +201,36 @@ def test_claimed_bombs_are_bounded(cls: str, blob: bytes, ext: str, tmp_path: Pa
     assert out["seconds"] < 30, out
     if out["result"] == "ok":
         assert blob.count(b"\x2c\x00\x00\x00\x00") in (out["frames"], 0) or out["frames"]
+
+
+@pytest.mark.parametrize("fps", [1e-300, 1e-3])
+def test_gif_fps_below_the_longest_delay_is_refused(
+    fps: float, assert_nothing_written: Path
+) -> None:
+    """Regression: fps=1e-300 raised OverflowError while packing the GIF delay (16-bit cs)."""
+    from mediatypes.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="at least"):
+        Video(np.zeros((2, 3, 4, 4), np.uint8), fps=fps).save(assert_nothing_written)
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "webm"])
+@pytest.mark.parametrize("fps", [0.0005, 1 / 7.3, 23.976])
+def test_manifest_fps_is_the_rate_the_file_has(fmt: str, fps: float) -> None:
+    """Regression: the manifest reported the requested fps while the file got the nearest fraction
+    with a denominator up to 1001 (fps=1e-9 even fell back to ffmpeg's default 24 fps)."""
+    import av
+
+    with tempfile.TemporaryDirectory() as tmp:
+        m, path = _save(Video(np.zeros((2, 3, 4, 4), np.uint8), fps=fps, format=fmt), tmp)
+        with av.open(str(path)) as c:
+            rate = c.streams.video[0].average_rate or c.streams.video[0].guessed_rate
+    assert m["fps"] == pytest.approx(float(rate), rel=1e-9)
+    assert m["duration"] == pytest.approx(2 / float(rate), rel=1e-9)
+
+
+def test_fps_that_rounds_to_zero_is_refused() -> None:
+    from mediatypes.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="1/1001"):
+        Video(np.zeros((2, 3, 4, 4), np.uint8), fps=1e-9, format="mp4")
