@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .. import _json
-from ..errors import InvalidInputError, InvalidTypeError, MediaError
+from ..errors import InvalidInputError, InvalidTypeError, MediaError, MediaFileNotFoundError
 from .store import DirectoryStore, FileRef, Store, sanitize_key
 
 __all__ = [
@@ -250,4 +250,10 @@ def root_path(root: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
     path = manifest.get("path")
     if not isinstance(path, str):
         raise MediaError(f"manifest of type {manifest.get('_type')!r} has no file path")
-    return safe_relpath(root, path)
+    target = safe_relpath(root, path)
+    if not target.is_file():
+        raise MediaFileNotFoundError(
+            f"manifest of type {manifest.get('_type')!r} names {path!r}, which is missing below "
+            f"{root}; the file was removed or never finished writing."
+        )
+    return target

@@ -158,3 +158,24 @@ def test_values_json_cannot_hold_are_media_errors(make, tmp_path: Path) -> None:
     if exc is not None:
         assert isinstance(exc, (InvalidTypeError, InvalidInputError))
         assert files_below(out) == []
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: mediatypes.Image(np.zeros((2, 2), np.uint8)),
+        lambda: mediatypes.Table(columns=["a"], data=[[1]]),
+        lambda: mediatypes.Html("<p>x</p>"),
+        lambda: mediatypes.Object3D(np.zeros((3, 3))),
+    ],
+    ids=["image", "table", "html", "object3d"],
+)
+def test_loading_a_manifest_whose_file_is_gone(make, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a manifest whose file was deleted raised a bare FileNotFoundError on load."""
+    from mediatypes import _registry
+    from mediatypes.errors import MediaFileNotFoundError
+
+    m = make().save(tmp_path, name="x")
+    (tmp_path / m["path"]).unlink()
+    with pytest.raises(MediaFileNotFoundError, match="missing"):
+        _registry.load(m, tmp_path)
