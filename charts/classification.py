@@ -68,7 +68,7 @@ def _names(labels: Any, k: int, param: str, owner: str) -> list[str]:
     if isinstance(labels, str) or not isinstance(labels, Sequence):
         import numpy as np
 
-        if not isinstance(labels, np.ndarray):
+        if not isinstance(labels, np.ndarray) or labels.ndim != 1:
             raise InvalidTypeError(
                 f"{owner}: `{param}` expects a list of names; got {describe(labels)}."
             )

@@ -21,7 +21,12 @@ __all__ = ["HeatMap", "heatmap"]
 
 
 def _labels(value: Any, param: str) -> list[str]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+    # a 0-d numpy array has __len__ but cannot be iterated
+    if (
+        isinstance(value, (str, bytes))
+        or not hasattr(value, "__len__")
+        or getattr(value, "ndim", 1) == 0
+    ):
         raise InvalidTypeError(
             f"charts.heatmap: `{param}` expects a list of labels; got {describe(value)}."
         )
