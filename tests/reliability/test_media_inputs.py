@@ -179,3 +179,38 @@ def test_loading_a_manifest_whose_file_is_gone(make, tmp_path: Path) -> None:  #
     (tmp_path / m["path"]).unlink()
     with pytest.raises(MediaFileNotFoundError, match="missing"):
         _registry.load(m, tmp_path)
+
+
+def test_mesh_files_never_pull_in_files_from_outside_their_folder(tmp_path: Path) -> None:
+    """OBJ ``mtllib``/``map_Kd`` and glTF buffer URIs that leave the file's folder are not read:
+    an untrusted mesh cannot smuggle a neighbouring file into the GLB we write."""
+    from mediatypes.errors import MediaError
+
+    secret = b"\x89PNG\r\n\x1a\n" + b"SECRET" * 50
+    (tmp_path / "secret.png").write_bytes(secret)
+    (tmp_path / "secret.mtl").write_text("newmtl m\nKd 1 0 0\nmap_Kd ../secret.png\n")
+    (tmp_path / "in").mkdir()
+    body = "usemtl m\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 0 1\nf 1/1 2/2 3/3\n"
+    for name, lib in [("rel", "../secret.mtl"), ("abs", str(tmp_path / "secret.mtl"))]:
+        (tmp_path / "in" / f"{name}.obj").write_text(f"mtllib {lib}\n{body}")
+        out = tmp_path / f"out-{name}"
+        m = mediatypes.Object3D(str(tmp_path / "in" / f"{name}.obj")).save(out)
+        glb = (out / m["path"]).read_bytes()
+        assert b"SECRET" not in glb
+        for g in mediatypes.Object3D(str(tmp_path / "in" / f"{name}.obj"))._scene.geometry.values():
+            assert list(g.visual.material.diffuse[:3]) != [255, 0, 0], "the outside .mtl was read"
+    for uri in [
+        "../secret.png",
+        str(tmp_path / "secret.png"),
+        "file:///etc/passwd",
+        "http://x/y.bin",
+    ]:
+        gltf = {
+            "asset": {"version": "2.0"},
+            "buffers": [{"uri": uri, "byteLength": 36}],
+        }
+        import json
+
+        (tmp_path / "in" / "x.gltf").write_text(json.dumps(gltf))
+        exc = outcome(lambda: mediatypes.Object3D(str(tmp_path / "in" / "x.gltf")))
+        assert isinstance(exc, MediaError), uri
