@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, TypedDict, runtime_checkable
 
-from ..errors import InvalidTypeError, TransportError, UnsafePathError
+from ..errors import InvalidInputError, InvalidTypeError, TransportError, UnsafePathError
 
 __all__ = [
     "DirectoryStore",
@@ -173,6 +173,10 @@ class DirectoryStore:
     def __init__(
         self, root: str | os.PathLike[str], prefix: str = "", *, durable: bool = False
     ) -> None:
+        if not isinstance(root, (str, os.PathLike)) or isinstance(os.fspath(root), bytes):
+            raise InvalidTypeError(
+                f"the output folder expects a path (str or os.PathLike); got {type(root).__name__}."
+            )
         self.root = Path(root)
         self.prefix = sanitize_key(prefix) if prefix else ""
         self.durable = durable
@@ -180,6 +184,10 @@ class DirectoryStore:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise TransportError(f"cannot create the output folder {self.root}: {exc}") from exc
+        except ValueError as exc:  # a NUL byte or a lone surrogate cannot name a folder
+            raise InvalidInputError(
+                f"the output folder {str(root)!r} is not a valid path: {exc}."
+            ) from exc
         self._root_real = os.path.realpath(self.root)
         self._folders: set[Path] = set()  # folders already created (skips a mkdir syscall per file)
 

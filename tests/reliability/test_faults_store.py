@@ -138,3 +138,19 @@ def test_read_only_folder(readonly_fs: Path) -> None:
     with pytest.raises(TransportError):
         DirectoryStore(readonly_fs / "existing").put("k/sub", b"x", "png")
     assert files_below(readonly_fs) == []
+
+
+@pytest.mark.parametrize(
+    "directory",
+    [None, 123, b"/tmp/bytes", "out\x00dir", "out\ud800"],
+    ids=["none", "int", "bytes", "nul", "surrogate"],
+)
+def test_unusable_output_folders_are_media_errors(
+    directory: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: save(None | int | bytes) raised TypeError, a NUL byte ValueError and a lone
+    surrogate UnicodeEncodeError, all from pathlib."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(MediaError):
+        Histogram([1, 2]).save(directory)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
