@@ -239,3 +239,28 @@ def test_nul_byte_key_and_prefix(tmp_path: Path) -> None:
 
 def test_errors_are_media_errors() -> None:
     assert issubclass(UnsafePathError, MediaError)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escape", "/abs/olute", "a\x00b", "\uff0e\uff0e\uff0fx", "CON", "x" * 5000]
+)
+def test_hostile_names_inside_media_stay_inside(name: str, tmp_path: Path) -> None:
+    """Names that become parts of file keys — table column names (media cells), mask layer
+    names, the save() name — never lead a file out of the output folder."""
+    import numpy as np
+
+    import mediatypes as mt
+
+    out = tmp_path / "out"
+    img = mt.Image(
+        np.zeros((4, 4), np.uint8), masks={name: {"mask_data": np.ones((4, 4), np.uint8)}}
+    )
+    table = mt.Table(columns=[name], data=[[img]])
+    m = table.save(out, name=name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    from mediatypes.core.media import file_refs
+
+    for ref in file_refs(m):
+        assert safe_relpath(out, ref["path"]).is_file()
+    back = mt.Table.from_manifest(m, out)
+    assert back.get_column(name)[0].to_numpy().shape == (4, 4)
