@@ -27,6 +27,7 @@ from .errors import (
     EncodingError,
     InvalidInputError,
     InvalidTypeError,
+    LimitExceededError,
     MediaFileNotFoundError,
     UnsupportedFormatError,
     describe,
@@ -249,11 +250,17 @@ _CHECKS: dict[str, Callable[[bytes], int]] = {
 }
 
 
-def _embed(mol: Any, seed: int, max_iters: int, what: str) -> Any:
+def _embed(mol: Any, seed: int, max_iters: int, what: str, limit: int) -> Any:
     """Add hydrogens, embed 3-D coordinates (ETKDGv3, fixed seed) and optimise a bounded number of steps."""
     Chem = require("rdkit.Chem", "Molecule")
     AllChem = require("rdkit.Chem.AllChem", "Molecule")
     mol = Chem.AddHs(Chem.Mol(mol))
+    if mol.GetNumAtoms() > limit:  # embedding time grows steeply: 600 atoms take ~40 s
+        raise LimitExceededError(
+            f"{OWNER}: {what} has {mol.GetNumAtoms()} atoms with hydrogens, above "
+            f"Molecule.MAX_EMBED_ATOMS ({limit}); embedding 3-D coordinates would take minutes. "
+            "Pass a structure file with coordinates (PDB, SDF) or raise the limit."
+        )
     params = AllChem.ETKDGv3()
     params.randomSeed = int(seed)
     with _quiet_rdkit():
@@ -285,6 +292,7 @@ class Molecule(Media):
 
     _type: ClassVar[str] = "molecule-file"
     SCHEMA_VERSION: ClassVar[int] = 1
+    MAX_EMBED_ATOMS: ClassVar[int] = 300  # SMILES / RDKit input: atoms (with H) embedded in 3-D
 
     def __init__(self, data: Any, file_type: str | None = None, caption: str | None = None) -> None:
         self.caption = check_caption(caption, OWNER)
@@ -350,7 +358,7 @@ class Molecule(Media):
             raise InvalidInputError(
                 f"{OWNER}: `smiles` could not be parsed by RDKit; got {smiles!r}."
             )
-        mol = _embed(mol, seed, max_iters, f"SMILES {smiles!r}")
+        mol = _embed(mol, seed, max_iters, f"SMILES {smiles[:80]!r}", cls.MAX_EMBED_ATOMS)
         obj = cls._from_pdb(_pdb_bytes(mol), mol.GetNumAtoms(), caption)
         obj.smiles = smiles
         return obj
@@ -391,7 +399,7 @@ class Molecule(Media):
         if mol.GetNumAtoms() == 0:
             raise InvalidInputError(f"{OWNER}.from_rdkit: `data` is a molecule without atoms.")
         if not (mol.GetNumConformers() and mol.GetConformer().Is3D()):
-            mol = _embed(mol, seed, max_iters, "the RDKit molecule")
+            mol = _embed(mol, seed, max_iters, "the RDKit molecule", cls.MAX_EMBED_ATOMS)
         return cls._from_pdb(_pdb_bytes(mol), mol.GetNumAtoms(), caption)
 
     def _encode(self) -> Encoded:

@@ -214,3 +214,16 @@ def test_mesh_files_never_pull_in_files_from_outside_their_folder(tmp_path: Path
         (tmp_path / "in" / "x.gltf").write_text(json.dumps(gltf))
         exc = outcome(lambda: mediatypes.Object3D(str(tmp_path / "in" / "x.gltf")))
         assert isinstance(exc, MediaError), uri
+
+
+def test_huge_smiles_is_refused_before_embedding() -> None:
+    """Regression: from_smiles("C" * 1000) ran for minutes (3-D embedding grows steeply with size);
+    now a LimitExceededError names Molecule.MAX_EMBED_ATOMS, at once."""
+    pytest.importorskip("rdkit")
+    from mediatypes.errors import LimitExceededError
+
+    from ._util import time_limit
+
+    with time_limit(10), pytest.raises(LimitExceededError, match="MAX_EMBED_ATOMS"):
+        mediatypes.Molecule.from_smiles("C" * 1000)
+    assert mediatypes.Molecule.from_smiles("C" * 20).num_atoms == 62  # ordinary sizes still work
