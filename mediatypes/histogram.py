@@ -83,6 +83,12 @@ def _finite_edges(edges: np.ndarray) -> bool:
 def _numpy_counts(a: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.histogram(a, n)``; where the data's own float type cannot hold distinct finite edges
     (a float16 range that overflows, a float32 range finer than its precision), the same in float64."""
+    lo, hi = float(a.min()), float(a.max())
+    if not np.isfinite(hi - lo):  # numpy would index with garbage (IndexError) past this point
+        raise LimitExceededError(
+            f"Histogram: the values span [{lo!r}, {hi!r}], a range wider than float64 can hold; "
+            "rescale the data or pass your own binning with np_histogram=."
+        )
     for data in (a, a.astype(np.float64)):
         with np.errstate(over="ignore", invalid="ignore"):
             try:
@@ -91,7 +97,6 @@ def _numpy_counts(a: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
                 continue
         if _finite_edges(edges):
             return values, edges
-    lo, hi = float(a.min()), float(a.max())
     if lo == hi:  # numpy's ±0.5 vanishes at this magnitude: widen by a relative step instead
         with np.errstate(over="ignore", invalid="ignore"):
             edges = np.linspace(lo - abs(lo) * 2.0**-20, hi + abs(hi) * 2.0**-20, n + 1)
