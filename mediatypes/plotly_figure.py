@@ -49,7 +49,7 @@ class Plotly(Media):
             go = require("plotly.graph_objects", "Plotly")
             try:
                 figure = go.Figure(dict(data))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, KeyError) as exc:  # KeyError: e.g. a key "."
                 raise InvalidInputError(
                     f"{OWNER}: `data` is not a valid plotly figure dict: {exc}"
                 ) from exc

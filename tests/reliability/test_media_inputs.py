@@ -227,3 +227,11 @@ def test_huge_smiles_is_refused_before_embedding() -> None:
     with time_limit(10), pytest.raises(LimitExceededError, match="MAX_EMBED_ATOMS"):
         mediatypes.Molecule.from_smiles("C" * 1000)
     assert mediatypes.Molecule.from_smiles("C" * 20).num_atoms == 62  # ordinary sizes still work
+
+
+@pytest.mark.parametrize("figure", [{".": None}, {"data": [{"type": "scatter", ".": 1}]}])
+def test_plotly_dict_with_an_impossible_key(figure: dict) -> None:
+    """Regression (found by the junk-input property test): plotly raised a bare KeyError('.')."""
+    pytest.importorskip("plotly")
+    with pytest.raises(InvalidInputError):
+        mediatypes.Plotly(figure)
