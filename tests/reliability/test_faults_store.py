@@ -154,3 +154,27 @@ def test_unusable_output_folders_are_media_errors(
     with pytest.raises(MediaError):
         Histogram([1, 2]).save(directory)  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fail_at", range(8))
+def test_table_of_media_fails_at_every_write_and_leaves_nothing(
+    fail_at: int, monkeypatch: pytest.MonkeyPatch, assert_nothing_written: Path
+) -> None:
+    """A table whose cells are images with masks: 3 images + 3 masks + the table + the manifest =
+    8 writes; a failure at any of them leaves the folder empty."""
+    from mediatypes import Image, Table
+
+    cells = [
+        [
+            Image(
+                np.full((4, 4), i, np.uint8),
+                masks={"m": {"mask_data": np.eye(4, dtype=np.uint8) * i}},
+            )
+        ]
+        for i in range(1, 4)
+    ]
+    table = Table(columns=["img"], data=cells)
+    calls = _fail_on_call(monkeypatch, fail_at, OSError(errno.EIO, "I/O error"))
+    with pytest.raises(TransportError):
+        table.save(assert_nothing_written, name="t")
+    assert calls[0] == fail_at + 1
