@@ -13,12 +13,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import mediatypes
 from mediatypes import _json
 from mediatypes.cli import main as cli_main
 
-from ._util import CORRUPT, run_isolated
+from ._util import CORRUPT, outcome, run_isolated
 
 # format folder -> public class that reads it as input
 READERS = {
@@ -138,3 +140,42 @@ def test_validate_never_reads_outside_through_a_symlinked_manifest(
     problems = _problems_by_file(capsys.readouterr().out)
     assert code == 1
     assert any("outside" in p for p in problems["x"]), problems
+
+
+_json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**63), 2**63 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+        st.sampled_from(
+            ["../x", "/etc/passwd", "media/x.png", "", "a\\\\b", "histogram", "image-file"]
+        ),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["_type", "path", "sha256", "size", "items", "schema_version", "x"]),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=15,
+)
+
+
+@given(doc=_json_values, raw=st.binary(max_size=64))
+def test_validate_never_crashes_on_random_manifests(doc: object, raw: bytes) -> None:
+    import contextlib
+    import io
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.manifest.json").write_bytes(_json.dumps(doc))
+        (Path(tmp) / "b.manifest.json").write_bytes(raw)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = outcome(lambda: cli_main(["validate", tmp]))
+        assert code is None  # returned an exit code, raised nothing
+        assert "Traceback" not in out.getvalue()
