@@ -222,3 +222,28 @@ def test_cells_are_stored_inert(tmp_path: Path) -> None:
     assert back.get_column("s") == hostile
     assert back.column_types == {"s": "string"}
     assert not list(tmp_path.rglob("PWNED"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../../outside.png", "/etc/passwd", "media/link.png"],
+    ids=["dotdot", "absolute", "symlink"],
+)
+def test_hand_edited_media_cells_never_leave_the_folder(path: str, tmp_path: Path) -> None:
+    """A table document edited to hold a media cell whose manifest points outside the folder
+    (directly or through a symlink) is refused when read back; the outside file is never read."""
+    from mediatypes import Image
+    from mediatypes.errors import MediaError
+
+    root = tmp_path / "root"
+    m = Table(columns=["img"], data=[[Image(np.zeros((2, 2), np.uint8))]]).save(root, name="t")
+    doc = _json.loads((root / m["path"]).read_bytes())
+    cell = doc["data"][0][0]
+    outside = tmp_path / "outside.png"
+    outside.write_bytes((root / cell["path"]).read_bytes())  # same bytes, same hash
+    (root / "media").mkdir(exist_ok=True)
+    (root / "media" / "link.png").symlink_to(outside)
+    cell["path"] = path
+    (root / m["path"]).write_bytes(_json.dumps(doc))
+    with pytest.raises(MediaError):
+        Table.from_manifest(m, root)
