@@ -131,6 +131,15 @@ def _read_source(data: Any) -> tuple[bytes, str]:
             raise MediaFileNotFoundError(
                 f"{OWNER}: `data` path {path!r} does not exist or is not a file."
             )
+        try:  # identify from the header first: a wrong path (a 10 GB archive) is not read whole
+            PIL.Image.open(path).close()
+        except PIL.Image.DecompressionBombError:
+            pass  # reported by _probe, with the limits named
+        except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError) as exc:
+            raise DecodeError(
+                f"{OWNER}: `data` file {path!r} does not decode as an image "
+                f"({type(exc).__name__}: {exc})."
+            ) from exc
         with open(path, "rb") as fh:
             return fh.read(), f"file {path!r}"
     if isinstance(data, (bytes, bytearray, memoryview)):

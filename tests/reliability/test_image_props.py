@@ -318,3 +318,28 @@ def test_unconvertible_pil_mode_is_a_media_error() -> None:
 
     with pytest.raises(UnsupportedFormatError, match="'La'"):
         Image(PIL.new("La", (3, 3)))
+
+
+def test_a_large_non_image_path_is_not_read_whole(tmp_path: Path) -> None:
+    """Regression: Image(path) read the whole file before looking at it; a wrong path (a large
+    archive or dataset) cost its full size in memory before the DecodeError. Peak RSS is measured
+    in a fresh interpreter."""
+    from ._util import run_isolated
+
+    big = tmp_path / "dataset.bin"
+    with open(big, "wb") as fh:  # 512 MiB sparse file: costs no disk, would cost RAM if read
+        fh.truncate(512 * 2**20)
+    code = f"""
+import json, resource
+import mediatypes as mt
+from mediatypes.errors import DecodeError
+try:
+    mt.Image({str(big)!r})
+    result = "accepted"
+except DecodeError:
+    result = "DecodeError"
+print(json.dumps({{"result": result, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+    out = run_isolated(code)
+    assert out["result"] == "DecodeError"
+    assert out["peak_mb"] < 300, out
