@@ -138,21 +138,29 @@ def test_oversized_string_cell_is_refused_before_encoding(
 
     frame = pd.DataFrame({"text": [big]})  # built before measuring: holds the same str object
     obj_array = np.array([[big]], dtype=object)
-    before = _rss_mb()
-    with pytest.raises(LimitExceededError, match="MAX_CELL_CHARS"):
-        if how == "rows":
-            Table(columns=["text"], data=[["ok"], [big]]).save(assert_nothing_written)
-        elif how == "add_data":
-            t = Table(columns=["text"])
-            t.add_data("ok")
-            t.add_data(big)
-        elif how == "add_column":
-            Table(columns=["a"], data=[[1]]).add_column("text", [big])
-        elif how == "array":
-            Table(columns=["text"], data=obj_array)
-        else:
-            Table(dataframe=frame)
-    assert _rss_mb() - before < 32, "the oversized cell was copied or encoded"
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitExceededError, match="MAX_CELL_CHARS"):
+            if how == "rows":
+                Table(columns=["text"], data=[["ok"], [big]]).save(assert_nothing_written)
+            elif how == "add_data":
+                t = Table(columns=["text"])
+                t.add_data("ok")
+                t.add_data(big)
+            elif how == "add_column":
+                Table(columns=["a"], data=[[1]]).add_column("text", [big])
+            elif how == "array":
+                Table(columns=["text"], data=obj_array)
+            else:
+                Table(dataframe=frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, (
+        f"{peak / 2**20:.0f} MiB allocated: the oversized cell was copied or encoded"
+    )
 
 
 def test_default_limit_admits_large_but_sane_strings(assert_nothing_written: Path) -> None:
