@@ -394,7 +394,13 @@ def confusion_matrix(
         t = _class_ids(y, None, k, "y_true", owner)
         q = pred_ids.astype(np.int64)
     else:
-        seen = np.unique(np.concatenate([y, pred_ids])) if len(y) else np.array([])
+        try:
+            seen = np.unique(np.concatenate([y, pred_ids])) if len(y) else np.array([])
+        except TypeError as exc:  # None or a mix of numbers and strings cannot be sorted
+            raise InvalidTypeError(
+                f"{owner}: `y_true` and `preds` expect labels of one sortable kind (all numbers or "
+                f"all strings); got {exc}."
+            ) from exc
         names = [str(v) for v in seen.tolist()]
         t = np.searchsorted(seen, y)
         q = np.searchsorted(seen, pred_ids)

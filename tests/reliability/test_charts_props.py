@@ -74,11 +74,13 @@ def test_presets_raise_only_media_errors(fn: str, a: object, b: object, c: objec
         lambda: charts.roc_curve([0, 1], [[0.2, 0.8], [0.6, 0.4]], np.array(False)),
         lambda: charts.pr_curve([0, 1], [[0.2, 0.8], [0.6, 0.4]], np.array([["a", "b"]])),
         lambda: charts.heatmap(np.array(False), ["a"], [[1]]),
+        lambda: charts.confusion_matrix(y_true=[None, None], preds=[0, None]),
     ],
-    ids=["roc-0d-labels", "pr-2d-labels", "heatmap-0d-labels"],
+    ids=["roc-0d-labels", "pr-2d-labels", "heatmap-0d-labels", "cm-none"],
 )
 def test_label_arrays_of_the_wrong_rank(call) -> None:  # type: ignore[no-untyped-def]
-    """Regression: a 0-d numpy array as labels raised TypeError("iteration over a 0-d array")."""
+    """Regression: a 0-d numpy array as labels raised TypeError("iteration over a 0-d array");
+    unsortable confusion-matrix labels (None) raised numpy's TypeError."""
     from mediatypes.errors import InvalidTypeError
 
     with pytest.raises(InvalidTypeError):
