@@ -16,25 +16,56 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
+    "DirectoryTransport": "mediatypes.transports:DirectoryTransport",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
+    "MemoryTransport": "mediatypes.transports:MemoryTransport",
+    "Run": "mediatypes.runs.run:Run",
+    "Transport": "mediatypes.transports:Transport",
+    "define_metric": "mediatypes.runs.run:define_metric",
     "errors": "mediatypes.errors:",
+    "finish": "mediatypes.runs.run:finish",
+    "init": "mediatypes.runs.run:init",
+    "log": "mediatypes.runs.run:log",
+    "open_run": "mediatypes.runs.reader:open_run",
+    "run": "mediatypes.runs.run:current_run",
     "schemas": "mediatypes.schemas:",
+    "summary": "mediatypes.runs.run:current_summary",
 }
 
+# Names whose value changes over time: resolved by calling the referenced function on every
+# access and never cached in globals() (``mediatypes.run`` is the *current* run).
+_DYNAMIC = frozenset({"run", "summary"})
+
 __all__ = [
+    "DirectoryTransport",
     "Loggable",
     "Media",
     "MediaError",
+    "MemoryTransport",
+    "Run",
+    "Transport",
+    "define_metric",
     "errors",
+    "finish",
+    "init",
+    "log",
+    "open_run",
+    "run",
     "schemas",
+    "summary",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
     from .core.media import Loggable, Media
     from .errors import MediaError
+    from .runs.reader import open_run
+    from .runs.run import Run, define_metric, finish, init, log
+    from .runs.run import current_run as run
+    from .runs.run import current_summary as summary
+    from .transports import DirectoryTransport, MemoryTransport, Transport
 
 
 def __getattr__(name: str) -> Any:
@@ -45,6 +76,8 @@ def __getattr__(name: str) -> Any:
     value = importlib.import_module(module)
     if attr:
         value = getattr(value, attr)
+    if name in _DYNAMIC:
+        return value()
     globals()[name] = value
     return value
 
