@@ -399,7 +399,7 @@ class History:
 
     # ---- state ----------------------------------------------------------------------------
     @property
-    def step(self) -> int:
+    def current_step(self) -> int:
         """The step the next committed row gets."""
         return self._step
 

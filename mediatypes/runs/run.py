@@ -253,7 +253,7 @@ class Run:
     @property
     def step(self) -> int:
         """The step the next committed row will get."""
-        return self.history.step
+        return self.history.current_step
 
     @property
     def finished(self) -> bool:
