@@ -73,9 +73,7 @@ def command_info() -> dict[str, Any]:
 
 def _git(args: list[str], cwd: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=10, check=False
-        )
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.decode("utf-8", "replace") if out.returncode == 0 else None
@@ -140,7 +138,9 @@ def sample_system(prev_cpu: list[Any]) -> dict[str, Any]:
             out["memory_used_mb"] = round((total_kb - avail) / 1024, 1)
     with contextlib.suppress(OSError):
         st = os.statvfs(os.getcwd())
-        out["disk_percent"] = round(100.0 * (1 - st.f_bavail / st.f_blocks), 1) if st.f_blocks else 0
+        out["disk_percent"] = (
+            round(100.0 * (1 - st.f_bavail / st.f_blocks), 1) if st.f_blocks else 0
+        )
     if shutil.which("nvidia-smi"):
         with contextlib.suppress(OSError, subprocess.SubprocessError, ValueError):
             res = subprocess.run(

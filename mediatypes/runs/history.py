@@ -73,9 +73,12 @@ _DECODE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def encode_nonfinite(obj: Any) -> Any:
-    """Replace NaN/±Inf floats (anywhere in dicts/lists) by ``{"_nonfinite": ...}``; JSON has none."""
+    """Replace NaN/±Inf floats (anywhere in dicts/lists) by ``{"_nonfinite": ...}`` (JSON has
+    none) and integers beyond 64 bits by their decimal string."""
     if type(obj) is float:
         return obj if obj - obj == 0.0 else _nonfinite(obj)
+    if type(obj) is int and not -(2**63) <= obj < 2**64:
+        return str(obj)  # JSON readers lose exactness beyond 64 bits; keep the digits
     if isinstance(obj, dict):
         return {k: encode_nonfinite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -100,7 +103,7 @@ def dumps_row(row: dict[str, Any]) -> bytes:
         return _dumps(row, option=_OPT_ROW)
     except orjson.JSONEncodeError:
         # Ints beyond 64 bits (rare): keep them exactly, as strings, rather than fail the log().
-        fixed = {k: (str(v) if type(v) is int else v) for k, v in row.items()}
+        fixed = {k: encode_nonfinite(v) if type(v) is int else v for k, v in row.items()}
         warnings.warn(
             "log: integers beyond 64 bits were written as strings to keep their exact value.",
             RunWarning,
@@ -256,6 +259,10 @@ class History:
             return PendingMedia(v, kind), kind
         if isinstance(v, (list, tuple)):
             return self._coerce_list(key, v)
+        adapted = _adapt(v)
+        if adapted is not None:
+            kind = media_kind(adapted)
+            return PendingMedia(adapted, kind), kind
         shape = getattr(v, "shape", None)
         if shape is not None and hasattr(v, "dtype"):
             if tuple(shape) == () and hasattr(v, "item"):
@@ -265,10 +272,6 @@ class History:
                 f"Wrap it: mediatypes.Histogram(x) for a distribution, mediatypes.Table(...) for "
                 f"rows, or log a scalar such as float(x.mean())."
             )
-        adapted = _adapt(v)
-        if adapted is not None:
-            kind = media_kind(adapted)
-            return PendingMedia(adapted, kind), kind
         raise InvalidTypeError(
             f"log: `{key}` got {describe(v)}; expected a number, str, bool, None, a media object "
             f"(mediatypes.Image, Table, …), a list of media of one type, or a dict of those."

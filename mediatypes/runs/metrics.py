@@ -104,9 +104,7 @@ class MetricRegistry:
         step_sync: bool | None = None,
     ) -> MetricSpec:
         if not isinstance(name, str) or not name:
-            raise InvalidTypeError(
-                f"define_metric: `name` expects a non-empty str; got {name!r}."
-            )
+            raise InvalidTypeError(f"define_metric: `name` expects a non-empty str; got {name!r}.")
         if "*" in name[:-1]:
             raise InvalidInputError(
                 f"define_metric: `name` globs may only end in '*' (a prefix match like 'val/*'); "

@@ -297,7 +297,9 @@ def recover(path: str | os.PathLike[str], *, force: bool = False) -> dict[str, A
     for p in temps:
         p.unlink()
     summary = rebuild_summary(root, meta)
-    atomic_write(root / "summary.json", _json.dumps(encode_nonfinite(summary.to_dict()), indent=True))
+    atomic_write(
+        root / "summary.json", _json.dumps(encode_nonfinite(summary.to_dict()), indent=True)
+    )
     last_ts = summary.to_dict().get("_timestamp")
     meta.update(
         state="crashed",
@@ -308,7 +310,10 @@ def recover(path: str | os.PathLike[str], *, force: bool = False) -> dict[str, A
     )
     atomic_write(root / "run.json", _json.dumps(meta, indent=True))
     report.update(
-        state="crashed", recovered=True, partial_bytes_dropped=dropped, temp_files_removed=len(temps)
+        state="crashed",
+        recovered=True,
+        partial_bytes_dropped=dropped,
+        temp_files_removed=len(temps),
     )
     return report
 

@@ -42,7 +42,14 @@ __all__ = [
 
 RUN_SCHEMA_VERSION = 1
 SUMMARY_EVERY = 1.0  # seconds between background summary.json rewrites (always at finish)
-_RESUME = {None: "never", False: "never", True: "allow", "never": "never", "allow": "allow", "must": "must"}
+_RESUME = {
+    None: "never",
+    False: "never",
+    True: "allow",
+    "never": "never",
+    "allow": "allow",
+    "must": "must",
+}
 
 _current: Run | None = None
 _live: weakref.WeakSet[Run] = weakref.WeakSet()
@@ -584,4 +591,3 @@ def finish(exit_code: int | None = None) -> None:
     """Finish the current run (no-op without one)."""
     if _current is not None:
         _current.finish(exit_code)
-

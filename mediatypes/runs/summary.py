@@ -325,7 +325,9 @@ class Summary(MutableMapping[str, Any]):
     def warn_unresolved(self) -> None:  # pragma: no cover - diagnostics only
         pending = [k for k, v in self._last.items() if type(v) is PendingMedia and v.error]
         if pending:
-            warnings.warn(f"summary: media for {pending} failed to encode", RunWarning, stacklevel=2)
+            warnings.warn(
+                f"summary: media for {pending} failed to encode", RunWarning, stacklevel=2
+            )
 
 
 def _plain(v: Any) -> Any:

@@ -60,9 +60,17 @@ def step_block(cond: bool, *inner: Op) -> Op:
 
 CASES = [
     # seed 002/004: "each time you call log, we increment the step"
-    StepCase("new step per call", [log({"a": 1}), log({"a": 2})], [{"a": 1, "_step": 0}, {"a": 2, "_step": 1}]),
+    StepCase(
+        "new step per call",
+        [log({"a": 1}), log({"a": 2})],
+        [{"a": 1, "_step": 0}, {"a": 2, "_step": 1}],
+    ),
     # seed 002: several metrics in one call share a step
-    StepCase("several keys one step", [log({"acc": 0.9, "loss": 0.1})], [{"acc": 0.9, "loss": 0.1, "_step": 0}]),
+    StepCase(
+        "several keys one step",
+        [log({"acc": 0.9, "loss": 0.1})],
+        [{"acc": 0.9, "loss": 0.1, "_step": 0}],
+    ),
     # seed 002 example: commit=False, then the committing call
     StepCase(
         "commit=False accumulates",
@@ -77,7 +85,12 @@ CASES = [
     ),
     StepCase(
         "commit=True flushes an accumulated row",
-        [log({"a": 1}, commit=False), log({"b": 2}, commit=False), log({}, commit=True), log({"c": 3})],
+        [
+            log({"a": 1}, commit=False),
+            log({"b": 2}, commit=False),
+            log({}, commit=True),
+            log({"c": 3}),
+        ],
         [{"a": 1, "b": 2, "_step": 0}, {"c": 3, "_step": 1}],
     ),
     # seed 002: same step value collects into one dict; a different one writes it
@@ -108,7 +121,11 @@ CASES = [
     ),
     StepCase(
         "step= with commit=False behaves like step=",
-        [log({"a": 1}, step=1, commit=False), log({"b": 2}, step=1, commit=False), log({"c": 3}, step=2)],
+        [
+            log({"a": 1}, step=1, commit=False),
+            log({"b": 2}, step=1, commit=False),
+            log({"c": 3}, step=2),
+        ],
         [{"a": 1, "b": 2, "_step": 1}, {"c": 3, "_step": 2}],
     ),
     StepCase(
@@ -123,7 +140,13 @@ CASES = [
     ),
     StepCase(
         "smaller step kept as its own row, one warning",
-        [log({"a": 1}), log({"a": 2}), log({"late": 1}, step=0), log({"late": 2}, step=1), log({"a": 3})],
+        [
+            log({"a": 1}),
+            log({"a": 2}),
+            log({"late": 1}, step=0),
+            log({"late": 2}, step=1),
+            log({"a": 3}),
+        ],
         [
             {"a": 1, "_step": 0},
             {"a": 2, "_step": 1},
@@ -164,7 +187,11 @@ CASES = [
         [set_row("x", 1), update_row({"y": 2}), add(), set_row("x", 3), add()],
         [{"x": 1, "y": 2, "_step": 0}, {"x": 3, "_step": 1}],
     ),
-    StepCase("history.add(row)", [add({"z": 3}), add({"z": 4})], [{"z": 3, "_step": 0}, {"z": 4, "_step": 1}]),
+    StepCase(
+        "history.add(row)",
+        [add({"z": 3}), add({"z": 4})],
+        [{"z": 3, "_step": 0}, {"z": 4, "_step": 1}],
+    ),
     StepCase(
         "history.row saved by log()",
         [set_row("x", 1), log({"y": 2})],
@@ -172,7 +199,11 @@ CASES = [
     ),
     StepCase(
         "log(complete=False) updates history.row",
-        [log({"a": 1}, complete=False), lambda run: run.history.row.__getitem__("a") == 1 or 1 / 0, add()],
+        [
+            log({"a": 1}, complete=False),
+            lambda run: run.history.row.__getitem__("a") == 1 or 1 / 0,
+            add(),
+        ],
         [{"a": 1, "_step": 0}],
     ),
     # seed 004: the step context manager calls add at its end; compute mirrors the condition

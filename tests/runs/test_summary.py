@@ -56,7 +56,11 @@ AGG_VALUES = [3.0, 1.0, float("nan"), 4.0, 2.0]
         ("last", None, {"last": 2.0}),
         ("best", "minimize", {"best": 1.0}),
         ("best", "maximize", {"best": 4.0}),
-        ("min,max,mean,first,last", None, {"min": 1.0, "max": 4.0, "mean": 2.5, "first": 3.0, "last": 2.0}),
+        (
+            "min,max,mean,first,last",
+            None,
+            {"min": 1.0, "max": 4.0, "mean": 2.5, "first": 3.0, "last": 2.0},
+        ),
     ],
 )
 def test_define_metric_aggregates(summary: str, goal: str | None, expected: dict) -> None:

@@ -70,7 +70,9 @@ def test_resume_appends(transport: mt.Transport) -> None:
 def _script(run: mt.Run) -> None:
     run.define_metric("loss", summary="min,last")
     for i in range(20):
-        run.log({"loss": 1.0 / (i + 1), "nested": {"x": i}, "img": Png(np.full((8, 8, 3), i, np.uint8))})
+        run.log(
+            {"loss": 1.0 / (i + 1), "nested": {"x": i}, "img": Png(np.full((8, 8, 3), i, np.uint8))}
+        )
     run.log({"extra": float("nan")}, commit=False)
     run.summary["best"] = 7
     run.config.lr = 0.5
