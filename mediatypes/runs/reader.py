@@ -227,7 +227,8 @@ def _even_indices(total: int, samples: int) -> set[int] | None:
         return None
     if samples == 1:
         return {total - 1}
-    return {round(i * (total - 1) / (samples - 1)) for i in range(samples)}
+    d = samples - 1  # evenly spaced positions, rounded half up (integer arithmetic: exact)
+    return {(i * (total - 1) * 2 + d) // (2 * d) for i in range(samples)}
 
 
 def open_run(path: str | os.PathLike[str]) -> RunReader:
