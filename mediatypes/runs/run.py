@@ -24,7 +24,7 @@ from .. import __version__, _json
 from ..errors import InvalidInputError, InvalidTypeError, MediaError, RunError
 from ..transports import DirectoryTransport, MemoryTransport, Transport, resolve
 from .capture import Capture, command_info
-from .history import History, RunWarning, dumps_row, encode_nonfinite
+from .history import History, RunWarning, encode_nonfinite
 from .metrics import MetricRegistry, MetricSpec
 from .summary import Summary
 from .writer import Writer
@@ -153,7 +153,7 @@ class Run:
         system_interval: float = 15.0,
         media_workers: int = 2,
         max_pending_media: int = 256,
-        flush_interval: float = 0.05,
+        flush_interval: float = 0.025,
     ) -> None:
         if resume not in _RESUME:
             raise InvalidInputError(
@@ -232,6 +232,7 @@ class Run:
         self._write_meta()
         self._writer = Writer(
             transport,
+            lock=self._lock,
             workers=media_workers,
             max_pending=max_pending_media,
             interval=flush_interval,
@@ -297,7 +298,7 @@ class Run:
         if media:
             self._writer.put_row(row, media)
         else:
-            self._writer.put_line(dumps_row(row))
+            self._writer.put_line(row)
 
     def define_metric(
         self,
@@ -499,7 +500,7 @@ def init(
     system_interval: float = 15.0,
     media_workers: int = 2,
     max_pending_media: int = 256,
-    flush_interval: float = 0.05,
+    flush_interval: float = 0.025,
     durable: bool = False,
 ) -> Run:
     """Start a run and make it the current one (``mediatypes.run``).

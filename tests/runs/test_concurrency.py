@@ -59,7 +59,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def _trial(tmp: Path, seed: int, delay: float) -> tuple[Path, list[int]]:
+def _trial(tmp: Path, seed: int, delay: float) -> tuple[Path, dict[int, float]]:
     path = tmp / f"kill-{seed}"
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(path), str(ROOT), str(seed)],
@@ -84,7 +84,7 @@ def _trial(tmp: Path, seed: int, delay: float) -> tuple[Path, list[int]]:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     reader.join(timeout=5)
-    committed = [i for t, i in seen if t <= kill_at - MARGIN]
+    committed = {i: kill_at - t for t, i in seen if t <= kill_at - MARGIN}  # row -> age at kill
     return path, committed
 
 
@@ -114,7 +114,8 @@ def test_sigkill_at_random_moments(tmp_path: Path, png_type: None) -> None:
             rows = reader.history()
         present = {r["i"] for r in rows}
         missing = sorted(set(committed) - present)
-        assert not missing, f"trial {seed} (kill after {delay:.3f}s): rows {missing[:10]} lost"
+        ages = [f"{i} ({committed[i] * 1e3:.0f} ms before the kill)" for i in missing[:5]]
+        assert not missing, f"trial {seed} (kill after {delay:.3f}s): rows {ages} lost"
         for r in rows:
             if "img" in r:
                 ref = r["img"]
