@@ -17,12 +17,20 @@ __version__ = "0.1.0"
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
     "DirectoryTransport": "mediatypes.transports:DirectoryTransport",
+    "Histogram": "mediatypes.histogram:Histogram",
+    "Html": "mediatypes.html:Html",
+    "Image": "mediatypes.image:Image",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
     "MemoryTransport": "mediatypes.transports:MemoryTransport",
+    "Molecule": "mediatypes.molecule:Molecule",
+    "Object3D": "mediatypes.object3d:Object3D",
+    "Plotly": "mediatypes.plotly_figure:Plotly",
     "Run": "mediatypes.runs.run:Run",
+    "Table": "mediatypes.table:Table",
     "Transport": "mediatypes.transports:Transport",
+    "box3d": "mediatypes.object3d:box3d",
     "define_metric": "mediatypes.runs.run:define_metric",
     "errors": "mediatypes.errors:",
     "finish": "mediatypes.runs.run:finish",
@@ -40,12 +48,20 @@ _DYNAMIC = frozenset({"run", "summary"})
 
 __all__ = [
     "DirectoryTransport",
+    "Histogram",
+    "Html",
+    "Image",
     "Loggable",
     "Media",
     "MediaError",
     "MemoryTransport",
+    "Molecule",
+    "Object3D",
+    "Plotly",
     "Run",
+    "Table",
     "Transport",
+    "box3d",
     "define_metric",
     "errors",
     "finish",
@@ -61,10 +77,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
     from .core.media import Loggable, Media
     from .errors import MediaError
+    from .histogram import Histogram
+    from .html import Html
+    from .image import Image
+    from .molecule import Molecule
+    from .object3d import Object3D, box3d
+    from .plotly_figure import Plotly
     from .runs.reader import open_run
     from .runs.run import Run, define_metric, finish, init, log
     from .runs.run import current_run as run
     from .runs.run import current_summary as summary
+    from .table import Table
     from .transports import DirectoryTransport, MemoryTransport, Transport
 
 
