@@ -90,7 +90,7 @@ def w2(tmp: Path, reps: int) -> None:
         store = DirectoryStore(tmp / f"bare-{r}")
         t0 = time.perf_counter()
         with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda a: a[1].to_manifest(store, f"img{a[0]}"), enumerate(frames)))
+            list(pool.map(lambda a, s=store: a[1].to_manifest(s, f"img{a[0]}"), enumerate(frames)))
         bare.append(200 / (time.perf_counter() - t0))
 
         frames = [image(base[i]) for i in range(200)]  # fresh objects: no cached encoding

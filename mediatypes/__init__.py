@@ -100,7 +100,7 @@ def __getattr__(name: str) -> Any:
     if attr:
         value = getattr(value, attr)
     if name in _DYNAMIC:
-        return value()
+        return value()  # type: ignore[operator]
     globals()[name] = value
     return value
 

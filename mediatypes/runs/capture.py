@@ -194,8 +194,8 @@ class Capture:
     def start(self) -> None:
         if self.console:
             self._streams = (sys.stdout, sys.stderr)
-            sys.stdout = _Tee(sys.stdout, self._sink)  # type: ignore[assignment]
-            sys.stderr = _Tee(sys.stderr, self._sink)  # type: ignore[assignment]
+            sys.stdout = _Tee(sys.stdout, self._sink)
+            sys.stderr = _Tee(sys.stderr, self._sink)
         if self.git or self.packages:
             self._spawn(self._collect_once)
         if self.system_metrics:

@@ -396,9 +396,9 @@ class History:
                 extra[sm] = last[sm]
         row.update(extra)
         for spec in self._metrics.specs():
-            sm = spec.step_metric
-            if sm is not None and sm in row:
-                last[sm] = row[sm]
+            metric = spec.step_metric
+            if metric is not None and metric in row:
+                last[metric] = row[metric]
 
     # ---- state ----------------------------------------------------------------------------
     @property
@@ -473,7 +473,7 @@ class RowView(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return len(self._h._open)
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         data = dict(*args, **kwargs)
         self._h.log(data, commit=False)
 

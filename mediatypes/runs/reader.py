@@ -169,9 +169,7 @@ class RunReader:
 
         def matches() -> Iterator[dict[str, Any]]:
             for line_row in iter_rows(data):
-                if keys is None:
-                    yield line_row
-                elif any(k in line_row for k in keys):
+                if keys is None or any(k in line_row for k in keys):
                     yield line_row
 
         if needles:

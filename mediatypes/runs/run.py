@@ -57,7 +57,7 @@ _hooks_lock = threading.Lock()
 _hooks_installed = False
 
 
-class Config(dict):  # type: ignore[type-arg]
+class Config(dict[str, Any]):
     """Run configuration: a dict with attribute access; changes are saved to ``run.json``."""
 
     def __init__(self, data: dict[str, Any], on_change: Any = None) -> None:
@@ -79,7 +79,7 @@ class Config(dict):  # type: ignore[type-arg]
         if self._on_change is not None:
             self._on_change()
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         for k, v in dict(*args, **kwargs).items():
             self[k] = v
 
@@ -189,7 +189,7 @@ class Run:
         self.summary = Summary(
             self.metrics, store=transport.media_store, lock=self._lock, on_change=self._touch_meta
         )
-        step, kinds = 0, {}
+        step, kinds = 0, dict[str, str]()
         if resuming:
             from .reader import replay
 

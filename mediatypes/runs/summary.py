@@ -135,7 +135,9 @@ def tensor_summary(value: Any, store: Store, key: str) -> dict[str, Any]:
                 max=float(finite.max()),
                 mean=float(finite.mean()),
                 std=float(finite.std()),
-                percentiles={str(p): float(x) for p, x in zip((5, 25, 50, 75, 95), pct)},
+                percentiles={
+                    str(p): float(x) for p, x in zip((5, 25, 50, 75, 95), pct, strict=True)
+                },
             )
     return out
 
@@ -252,7 +254,7 @@ class Summary(MutableMapping[str, Any]):
             return False
         return True
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         """Set several values explicitly; ``update()`` with nothing just schedules a write."""
         for k, v in dict(*args, **kwargs).items():
             self[k] = v

@@ -14,6 +14,7 @@ returns they are in the OS page cache and survive a kill of the process; ``close
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -113,10 +114,8 @@ class DirectoryTransport(Transport):
             self._fd = None
             self._appends.clear()
         for fd in fds:
-            try:
+            with contextlib.suppress(OSError):  # e.g. a filesystem without fsync
                 os.fsync(fd)
-            except OSError:  # pragma: no cover - e.g. a filesystem without fsync
-                pass
             os.close(fd)
 
 

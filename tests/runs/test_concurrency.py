@@ -120,7 +120,9 @@ def test_sigkill_at_random_moments(tmp_path: Path, png_type: None) -> None:
             if "img" in r:
                 ref = r["img"]
                 data = (path / ref["path"]).read_bytes()
-                assert len(data) == ref["size"] and hashlib.sha256(data).hexdigest() == ref["sha256"]
+                assert (
+                    len(data) == ref["size"] and hashlib.sha256(data).hexdigest() == ref["sha256"]
+                )
         _check_media_files(path)
         report = recover(path)
         assert report["recovered"]

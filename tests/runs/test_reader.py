@@ -105,7 +105,7 @@ def test_recover_refuses_a_live_writer(tmp_path: Path) -> None:
 
 
 def test_open_run_needs_a_run(tmp_path: Path) -> None:
-    with pytest.raises(MediaFileNotFoundError, match="run.json"):
+    with pytest.raises(MediaFileNotFoundError, match=r"run\.json"):
         open_run(tmp_path)
     with pytest.raises(KeyError):
         _make(tmp_path / "r", 3)

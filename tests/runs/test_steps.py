@@ -250,9 +250,8 @@ def test_step_rules(case: StepCase) -> None:
 
 def test_nested_step_blocks_refused() -> None:
     run = memory_run()
-    with run.history.step(True), pytest.raises(RunError, match="nested"):
-        with run.history.step(True):
-            pass
+    with run.history.step(True), pytest.raises(RunError, match="nested"), run.history.step(True):
+        pass
     run.finish()
 
 
