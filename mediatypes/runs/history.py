@@ -179,6 +179,7 @@ class History:
         self.compute = True
         self._in_step = False
         self.late_rows = 0
+        self.closed = False  # set under the lock by finish(): no row may slip in after it
 
     # ---- the log() entry point -------------------------------------------------------------
     def log(self, data: Any, step: Any = None, commit: bool | None = None) -> None:
@@ -189,6 +190,8 @@ class History:
                 )
             data = dict(data)
         with self._lock:
+            if self.closed:
+                raise RunError("log: the run is finished; start a new one with init().")
             if step is None:
                 self._put_all(self._open, self._open_media, data)
                 if commit is None or commit:
@@ -406,9 +409,12 @@ class History:
         """The step the next committed row gets."""
         return self._step
 
-    def commit(self) -> None:
+    def commit(self, *, close: bool = False) -> None:
+        """Commit the open row; ``close`` also refuses every later ``log`` (used by finish)."""
         with self._lock:
             self._commit()
+            if close:
+                self.closed = True
 
     # ---- the older history API --------------------------------------------------------------
     @property

@@ -392,7 +392,7 @@ class Run:
             self._finished = True
         code = 0 if exit_code is None else int(exit_code)
         try:
-            self.history.commit()
+            self.history.commit(close=True)
             self._writer.close()
             self._capture.stop()
             self._write_summary(wait=True)
