@@ -192,3 +192,17 @@ def test_uncaught_exception_and_atexit_finish_the_run(tmp_path: Path) -> None:
         r = open_run(tmp_path / rid)
         assert r.state == state and r.meta["exit_code"] == rc
         assert [x.get("b") for x in r.history()] == [None, 2]
+
+
+def test_system_sample_without_psutil(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediatypes.runs.capture import installed_packages, sample_system
+
+    monkeypatch.setitem(sys.modules, "psutil", None)  # import psutil -> ImportError: use /proc
+    prev: list = []
+    first = sample_system(prev)
+    second = sample_system(prev)
+    assert 0 <= first["memory_percent"] <= 100 and "cpu_percent" not in first
+    assert 0 <= second["cpu_percent"] <= 100 and 0 <= second["disk_percent"] <= 100
+    pkgs = installed_packages()
+    names = [p.split("==")[0] for p in pkgs]
+    assert names == sorted(names) and any(p.startswith("numpy==") for p in pkgs)

@@ -55,7 +55,9 @@ def test_log_real_media_and_read_back(tmp_path: Path) -> None:
 
 
 def test_arrays_are_refused_with_a_hint() -> None:
-    run = mt.init(transport="memory:", console=False, git=False, packages=False, system_metrics=False)
+    run = mt.init(
+        transport="memory:", console=False, git=False, packages=False, system_metrics=False
+    )
     with pytest.raises(TypeError, match=r"mediatypes\.Histogram\(x\)"):
         run.log({"weights": np.zeros(10)})
     torch = pytest.importorskip("torch")
