@@ -45,6 +45,7 @@ def test_log_real_media_and_read_back(tmp_path: Path) -> None:
     np.testing.assert_array_equal(r.media("img").to_numpy(), pixels[-1])
     np.testing.assert_array_equal(r.media("img", step=0).to_numpy(), pixels[0])
     first, second = r.media("gallery", step=1)
+    np.testing.assert_array_equal(first.to_numpy(), pixels[1])
     np.testing.assert_array_equal(second.to_numpy(), 255 - pixels[1])
     assert isinstance(r.media("hist"), mt.Histogram) and len(r.media("hist").values) == 16
     table = r.media("df")
