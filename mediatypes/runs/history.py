@@ -262,14 +262,15 @@ class History:
             return PendingMedia(v, kind), kind
         if isinstance(v, (list, tuple)):
             return self._coerce_list(key, v)
+        shape = getattr(v, "shape", None)
+        array_like = shape is not None and hasattr(v, "dtype")
+        if array_like and tuple(shape) == () and hasattr(v, "item"):
+            return self._coerce(key, v.item())  # numpy scalars, 0-d arrays and tensors
         adapted = _adapt(v)
         if adapted is not None:
             kind = media_kind(adapted)
             return PendingMedia(adapted, kind), kind
-        shape = getattr(v, "shape", None)
-        if shape is not None and hasattr(v, "dtype"):
-            if tuple(shape) == () and hasattr(v, "item"):
-                return self._coerce(key, v.item())
+        if array_like:
             raise InvalidTypeError(
                 f"log: `{key}` got {describe(v)}; arrays are never logged as plain values. "
                 f"Wrap it: mediatypes.Histogram(x) for a distribution, mediatypes.Table(...) for "

@@ -11,6 +11,7 @@ from the history and marks the run ``crashed``.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import time
@@ -32,31 +33,46 @@ __all__ = ["RunReader", "iter_rows", "open_run", "problems", "recover", "replay"
 TEMP_GLOB = ".tmp-*.part"
 
 
-def iter_rows(data: bytes, *, source: str = "history.jsonl") -> Iterator[dict[str, Any]]:
-    """Rows of a history (still encoded), skipping a partial last line and bad lines with a warning."""
-    if not data:
-        return
-    complete = data.endswith(b"\n")
-    lines = data.split(b"\n")
-    last = len(lines) - 1
-    for i, line in enumerate(lines):
-        if not line:
+def iter_rows(
+    source: bytes | Path, *, needles: list[bytes] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Rows of a history (still encoded), streamed line by line from a file or from bytes.
+
+    A partial last line and lines that are not JSON objects are skipped with a warning. With
+    ``needles``, lines containing none of them are skipped before parsing.
+    """
+    if isinstance(source, Path):
+        try:
+            fh: Any = source.open("rb")
+        except FileNotFoundError:
+            return
+    else:
+        fh = io.BytesIO(source)
+    with fh:
+        yield from _rows(fh, needles)
+
+
+def _rows(fh: Any, needles: list[bytes] | None) -> Iterator[dict[str, Any]]:
+    for i, line in enumerate(fh):
+        if needles is not None and not any(n in line for n in needles):
+            continue
+        if line == b"\n":
             continue
         try:
             row = _json.loads(line)
         except _json.JSONDecodeError:
             row = None
         if not isinstance(row, dict):
-            if i == last and not complete:
+            if not line.endswith(b"\n"):
                 warnings.warn(
-                    f"{source}: the last line is incomplete (the run was killed while writing "
-                    f"it); skipped it. `mediatypes recover` repairs the run.",
+                    "history.jsonl: the last line is incomplete (the run was killed while writing "
+                    "it); skipped it. `mediatypes recover` repairs the run.",
                     RunWarning,
                     stacklevel=3,
                 )
             else:
                 warnings.warn(
-                    f"{source}: line {i + 1} is not a JSON object; skipped it.",
+                    f"history.jsonl: line {i + 1} is not a JSON object; skipped it.",
                     RunWarning,
                     stacklevel=3,
                 )
@@ -64,7 +80,7 @@ def iter_rows(data: bytes, *, source: str = "history.jsonl") -> Iterator[dict[st
         yield row
 
 
-def replay(history: bytes, summary: Summary) -> tuple[int, dict[str, str]]:
+def replay(history: bytes | Path, summary: Summary) -> tuple[int, dict[str, str]]:
     """Feed every row into ``summary``; return (next step, kind of each key)."""
     step = 0
     kinds: dict[str, str] = {}
@@ -124,21 +140,19 @@ class RunReader:
             return dict(decode_value(data))
         return rebuild_summary(self.dir, self.meta).to_dict()
 
-    def _history_bytes(self) -> bytes:
-        try:
-            return (self.dir / "history.jsonl").read_bytes()
-        except FileNotFoundError:
-            return b""
+    @property
+    def _history(self) -> Path:
+        return self.dir / "history.jsonl"
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Every row, decoded (NaN/±Inf back as floats), in file order."""
-        for row in iter_rows(self._history_bytes()):
+        for row in iter_rows(self._history):
             yield {k: decode_value(v) for k, v in row.items()}
 
     def keys(self, *, hidden: bool = False) -> list[str]:
         """Every key logged (except ``_step``, ``_timestamp``, ``_runtime``)."""
         seen: dict[str, None] = {}
-        for row in iter_rows(self._history_bytes()):
+        for row in iter_rows(self._history):
             for k in row:
                 if k not in RESERVED:
                     seen[k] = None
@@ -154,7 +168,6 @@ class RunReader:
         """Rows as dicts. With ``keys``: only rows holding one of them, with only those keys (plus
         ``_step``, ``_timestamp``, ``_runtime`` and their step metrics). ``samples``: at most that
         many rows, picked deterministically at evenly spaced positions (first and last kept)."""
-        data = self._history_bytes()
         wanted: set[str] | None = None
         if keys is not None:
             if isinstance(keys, str):
@@ -165,18 +178,14 @@ class RunReader:
                 if spec is not None and spec.step_metric:
                     wanted.add(spec.step_metric)
             wanted.update(RESERVED)
-        needles = [_json.dumps(k) for k in keys or []]
+        # cheap byte prefilter: rows that cannot hold any of the keys are never decoded
+        needles = [_json.dumps(k) for k in keys] if keys is not None else None
 
         def matches() -> Iterator[dict[str, Any]]:
-            for line_row in iter_rows(data):
+            for line_row in iter_rows(self._history, needles=needles):
                 if keys is None or any(k in line_row for k in keys):
                     yield line_row
 
-        if needles:
-            # cheap byte prefilter before parsing: rows without any key are never decoded
-            data = b"\n".join(ln for ln in data.split(b"\n") if any(n in ln for n in needles)) + (
-                b"\n" if data.endswith(b"\n") else b""
-            )
         if samples is not None:
             if not isinstance(samples, int) or samples < 1:
                 raise RunError(f"history: `samples` expects a positive int; got {samples!r}.")
@@ -240,13 +249,9 @@ def open_run(path: str | os.PathLike[str]) -> RunReader:
 def rebuild_summary(path: Path, meta: dict[str, Any]) -> Summary:
     """The summary as the history implies it, plus explicit values kept from ``summary.json``."""
     summary = Summary(MetricRegistry.from_json(meta.get("metrics")))
-    try:
-        history = (path / "history.jsonl").read_bytes()
-    except FileNotFoundError:
-        history = b""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RunWarning)
-        replay(history, summary)
+        replay(path / "history.jsonl", summary)
     stored = _read_json(path / "summary.json")
     if isinstance(stored, dict):
         summary.restore_explicit(
@@ -284,10 +289,20 @@ def recover(path: str | os.PathLike[str], *, force: bool = False) -> dict[str, A
     hist = root / "history.jsonl"
     dropped = 0
     if hist.exists():
-        data = hist.read_bytes()
-        if data and not data.endswith(b"\n"):
-            keep = data.rfind(b"\n") + 1
-            dropped = len(data) - keep
+        keep = _complete_prefix(hist)
+        size = hist.stat().st_size
+        with hist.open("rb") as fh:
+            fh.seek(keep)
+            tail = fh.read()
+        try:
+            whole = isinstance(_json.loads(tail), dict) if tail else False
+        except _json.JSONDecodeError:
+            whole = False
+        if whole:  # cut just before its newline: the row is complete, keep it
+            with hist.open("ab") as fh:
+                fh.write(b"\n")
+        dropped = 0 if whole else size - keep
+        if dropped:
             try:
                 os.truncate(hist, keep)
             except OSError as exc:
@@ -317,6 +332,22 @@ def recover(path: str | os.PathLike[str], *, force: bool = False) -> dict[str, A
     return report
 
 
+def _complete_prefix(path: Path, block: int = 1 << 16) -> int:
+    """Length of the file up to and including its last newline (reads only its tail)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        end = size
+        while end > 0:
+            start = max(0, end - block)
+            fh.seek(start)
+            chunk = fh.read(end - start)
+            pos = chunk.rfind(b"\n")
+            if pos >= 0:
+                return start + pos + 1
+            end = start
+    return 0
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -338,11 +369,7 @@ def problems(path: str | os.PathLike[str], *, check_files: bool = True) -> list[
     refs: dict[str, dict[str, Any]] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RunWarning)
-        try:
-            data = (root / "history.jsonl").read_bytes()
-        except FileNotFoundError:
-            data = b""
-        for i, row in enumerate(iter_rows(data)):
+        for i, row in enumerate(iter_rows(root / "history.jsonl")):
             where = f"history.jsonl row {i}"
             out.extend(f"{where} {p}" for p in schemas.problems(row, "history-row"))
             out.extend(_manifest_problems(row, where, refs))

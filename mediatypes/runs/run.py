@@ -193,7 +193,8 @@ class Run:
         if resuming:
             from .reader import replay
 
-            step, kinds = replay(transport.read("history.jsonl") or b"", self.summary)
+            source = transport.dir / "history.jsonl" if transport.dir is not None else None
+            step, kinds = replay(source or transport.read("history.jsonl") or b"", self.summary)
             self.summary.restore_explicit(prior.get("_explicit_values") or {})
         self._meta: dict[str, Any] = {
             "schema_version": RUN_SCHEMA_VERSION,

@@ -190,9 +190,11 @@ class Summary(MutableMapping[str, Any]):
         spec = self._metrics.resolve(key) if self._metrics.any_summary else None
         if spec is not None and spec.summary is not None:
             agg = self._aggs.get(key)
-            if spec.summary == ("none",) or agg is None:
+            if spec.summary == ("none",):
                 raise KeyError(key)
-            return agg.view(spec.summary, spec.goal)
+            if agg is not None:
+                return agg.view(spec.summary, spec.goal)
+            # defined after its last log: the last value stands until the next one is logged
         v = _resolve(self._last[key], wait)
         if v is None and type(self._last[key]) is PendingMedia:
             raise KeyError(key)

@@ -206,3 +206,18 @@ def test_system_sample_without_psutil(monkeypatch: pytest.MonkeyPatch) -> None:
     pkgs = installed_packages()
     names = [p.split("==")[0] for p in pkgs]
     assert names == sorted(names) and any(p.startswith("numpy==") for p in pkgs)
+
+
+def test_recover_keeps_a_complete_row_missing_only_its_newline(tmp_path: Path) -> None:
+    _make(tmp_path / "r", n=3)
+    meta = _json.loads((tmp_path / "r" / "run.json").read_bytes())
+    meta.update(state="running", pid=2**22 + 12345)
+    (tmp_path / "r" / "run.json").write_bytes(_json.dumps(meta))
+    with (tmp_path / "r" / "history.jsonl").open("ab") as fh:
+        fh.write(b'{"_step": 3, "_timestamp": 1.0, "_runtime": 0.5, "loss": 0.01}')
+    assert len(open_run(tmp_path / "r").history()) == 4
+    report = recover(tmp_path / "r")
+    assert report["partial_bytes_dropped"] == 0
+    assert (tmp_path / "r" / "history.jsonl").read_bytes().endswith(b"0.01}\n")
+    assert open_run(tmp_path / "r").summary["loss"] == 0.01
+    assert problems(tmp_path / "r") == []

@@ -190,3 +190,14 @@ def test_media_summary_is_last_manifest(png_type: None) -> None:
     assert manifest["_type"] == "test-png"
     run.finish()
     assert run.transport.rows[-1]["img"] == manifest == run.transport.summary["img"]
+
+
+def test_metric_defined_after_logging_keeps_last_value_until_next_log() -> None:
+    run = memory_run()
+    run.log({"loss": 0.5})
+    run.define_metric("loss", summary="min")
+    assert run.summary["loss"] == 0.5
+    run.log({"loss": 0.7})
+    run.log({"loss": 0.6})
+    assert run.summary["loss"] == {"min": 0.6}  # aggregates start at the definition
+    run.finish()
