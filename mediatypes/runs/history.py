@@ -264,7 +264,7 @@ class History:
             return self._coerce_list(key, v)
         shape = getattr(v, "shape", None)
         array_like = shape is not None and hasattr(v, "dtype")
-        if array_like and tuple(shape) == () and hasattr(v, "item"):
+        if array_like and tuple(shape or ()) == () and hasattr(v, "item"):
             return self._coerce(key, v.item())  # numpy scalars, 0-d arrays and tensors
         adapted = _adapt(v)
         if adapted is not None:
