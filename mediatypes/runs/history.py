@@ -369,11 +369,20 @@ class History:
         if not row:
             return
         media = self._open_media
-        self._open = {}
-        self._open_media = []
         step = self._step
         self._step = step + 1
-        self._finish_row(row, media, step)
+        if media or self._metrics.any_step_sync:
+            self._open_media = []
+            self._open = {}
+            self._finish_row(row, media, step)
+            return
+        # the common case, inlined (log() is on the training loop's hot path)
+        self._open = {}
+        now = time.time()
+        row["_step"] = step
+        row["_timestamp"] = now
+        row["_runtime"] = now - self._start
+        self._emit(row, media)
 
     def _finish_row(self, row: dict[str, Any], media: list[str], step: int) -> None:
         now = time.time()

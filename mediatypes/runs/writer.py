@@ -21,10 +21,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import orjson
+
 from ..core.media import list_manifest
 from ..core.store import Store
 from ..transports.base import Transport
 from .history import PendingMedia, dumps_row
+
+_dumps = orjson.dumps
+_OPT_ROW = orjson.OPT_APPEND_NEWLINE
 
 __all__ = ["Writer"]
 
@@ -84,7 +89,10 @@ class Writer:
     def put_line(self, row: dict[str, Any]) -> None:
         """Queue a scalar row (called under the run lock, which the flusher also takes)."""
         q = self._queue
-        line = dumps_row(row)
+        try:
+            line = _dumps(row, option=_OPT_ROW)
+        except TypeError:
+            line = dumps_row(row)  # ints beyond 64 bits: the slow path keeps their digits
         if q and type(q[-1]) is bytearray:
             q[-1] += line
         else:
