@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
+    "Audio": "mediatypes.audio:Audio",
     "DirectoryTransport": "mediatypes.transports:DirectoryTransport",
     "Histogram": "mediatypes.histogram:Histogram",
     "Html": "mediatypes.html:Html",
@@ -30,6 +31,7 @@ _LAZY: dict[str, str] = {
     "Run": "mediatypes.runs.run:Run",
     "Table": "mediatypes.table:Table",
     "Transport": "mediatypes.transports:Transport",
+    "Video": "mediatypes.video:Video",
     "box3d": "mediatypes.object3d:box3d",
     "define_metric": "mediatypes.runs.run:define_metric",
     "errors": "mediatypes.errors:",
@@ -42,11 +44,8 @@ _LAZY: dict[str, str] = {
     "summary": "mediatypes.runs.run:current_summary",
 }
 
-# Names whose value changes over time: resolved by calling the referenced function on every
-# access and never cached in globals() (``mediatypes.run`` is the *current* run).
-_DYNAMIC = frozenset({"run", "summary"})
-
 __all__ = [
+    "Audio",
     "DirectoryTransport",
     "Histogram",
     "Html",
@@ -61,6 +60,7 @@ __all__ = [
     "Run",
     "Table",
     "Transport",
+    "Video",
     "box3d",
     "define_metric",
     "errors",
@@ -73,8 +73,13 @@ __all__ = [
     "summary",
 ]
 
+# Names whose value changes over time: resolved by calling the referenced function on every
+# access and never cached in globals() (``mediatypes.run`` is the *current* run).
+_DYNAMIC = frozenset({"run", "summary"})
+
 if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
+    from .audio import Audio
     from .core.media import Loggable, Media
     from .errors import MediaError
     from .histogram import Histogram
@@ -89,6 +94,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runs.run import current_summary as summary
     from .table import Table
     from .transports import DirectoryTransport, MemoryTransport, Transport
+    from .video import Video
 
 
 def __getattr__(name: str) -> Any:
