@@ -74,7 +74,7 @@ def w1(tmp: Path, reps: int, capture: bool) -> None:
     )
 
 
-def w2(tmp: Path, reps: int) -> None:
+def w2(tmp: Path, reps: int, content: str = "noise") -> None:
     """Interleaved with a bare 2-thread pool writing the same images through a DirectoryStore
     (no run layer), so the run layer's overhead is visible even on a loaded machine."""
     from concurrent.futures import ThreadPoolExecutor
@@ -84,6 +84,10 @@ def w2(tmp: Path, reps: int) -> None:
     image = _image_cls()
     rng = np.random.default_rng(2)
     base = rng.integers(0, 256, (200, 256, 256, 3), dtype=np.uint8)  # noise: the worst case
+    if content == "smooth":  # gradients + mild noise: cheaper to compress, like many real images
+        y, x = np.mgrid[0:256, 0:256]
+        grad = np.stack([x, y, (x + y) // 2], -1)
+        base = np.clip(grad[None] + base // 16, 0, 255).astype(np.uint8)
     rates, bare, blocked_mean, blocked_med, blocked_max = [], [], [], [], []
     for r in range(reps):
         frames = [image(base[i]) for i in range(200)]
@@ -107,7 +111,7 @@ def w2(tmp: Path, reps: int) -> None:
         blocked_med.append(statistics.median(blocked))
         blocked_max.append(max(blocked))
     print(
-        f"W2 200 images ({image.__module__}.{image.__name__}) log+finish: median "
+        f"W2 200 {content} images ({image.__module__}.{image.__name__}) log+finish: median "
         f"{statistics.median(rates):,.0f} images/s (min {min(rates):,.0f}, max {max(rates):,.0f}); "
         f"bare 2-thread to_manifest pool, same images, interleaved: median "
         f"{statistics.median(bare):,.0f} images/s; caller blocked per log(): mean "
@@ -158,6 +162,7 @@ def main() -> None:
     ap.add_argument("which", nargs="*", default=["w1", "w2", "w9"])
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--capture", action="store_true")
+    ap.add_argument("--content", choices=["noise", "smooth"], default="noise")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-run-"))
     try:
@@ -165,7 +170,7 @@ def main() -> None:
         if "w1" in args.which:
             w1(tmp, args.reps, args.capture)
         if "w2" in args.which:
-            w2(tmp, args.reps)
+            w2(tmp, args.reps, args.content)
         if "w9" in args.which:
             w9(tmp)
     finally:
