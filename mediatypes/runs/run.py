@@ -155,11 +155,12 @@ class Run:
         max_pending_media: int = 256,
         flush_interval: float = 0.025,
     ) -> None:
-        if resume not in _RESUME:
+        try:
+            mode = _RESUME[resume]
+        except (KeyError, TypeError):
             raise InvalidInputError(
                 f"init: `resume` expects None, True, False, 'allow', 'must' or 'never'; got {resume!r}."
-            )
-        mode = _RESUME[resume]
+            ) from None
         self.transport = transport
         self.id = id
         self._lock = threading.Lock()

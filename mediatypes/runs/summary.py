@@ -21,13 +21,12 @@ from __future__ import annotations
 import io
 import math
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ..core.store import Store
 from ..errors import InvalidTypeError, RunError, describe
-from .history import PendingMedia, RunWarning, decode_value
+from .history import PendingMedia, decode_value
 from .metrics import MetricRegistry
 
 __all__ = ["Summary", "nest", "tensor_summary"]
@@ -325,13 +324,6 @@ class Summary(MutableMapping[str, Any]):
     def restore_explicit(self, values: Mapping[str, Any]) -> None:
         for k, v in values.items():
             self._explicit[k] = v
-
-    def warn_unresolved(self) -> None:  # pragma: no cover - diagnostics only
-        pending = [k for k, v in self._last.items() if type(v) is PendingMedia and v.error]
-        if pending:
-            warnings.warn(
-                f"summary: media for {pending} failed to encode", RunWarning, stacklevel=2
-            )
 
 
 def _plain(v: Any) -> Any:
