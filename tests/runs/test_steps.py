@@ -289,3 +289,59 @@ def test_step_property_and_rows_have_clock_fields() -> None:
     rows = run.transport.rows
     assert rows[0]["_timestamp"] <= rows[1]["_timestamp"]
     assert 0 <= rows[0]["_runtime"] <= rows[1]["_runtime"]
+
+
+# ---- model-based: random sequences of log() calls against a tiny reference model -----------
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    _ops = st.lists(
+        st.tuples(
+            st.dictionaries(st.sampled_from("abcd"), st.integers(0, 9), max_size=3),
+            st.one_of(st.none(), st.integers(0, 6)),
+            st.sampled_from([None, True, False]),
+        ),
+        max_size=25,
+    )
+
+    def _model(ops: list[tuple[dict[str, int], int | None, bool | None]]) -> list[dict]:
+        """SPEC §5 written as plainly as possible (late rows kept as their own rows)."""
+        cur, open_row, rows = 0, {}, []
+
+        def commit() -> None:
+            nonlocal cur, open_row
+            if open_row:
+                rows.append({**open_row, "_step": cur})
+                cur, open_row = cur + 1, {}
+
+        for data, step, flag in ops:
+            if step is None:
+                open_row.update(data)
+                if flag is not False:
+                    commit()
+            elif step < cur:
+                if data:
+                    rows.append({**data, "_step": step})
+            else:
+                if step > cur:
+                    commit()
+                    cur = step
+                open_row.update(data)
+                if flag:
+                    commit()
+        commit()
+        return rows
+
+    @given(_ops)
+    def test_random_sequences_match_the_model(ops: list) -> None:
+        run = memory_run()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RunWarning)
+            for data, step, flag in ops:
+                run.log(data, step=step, commit=flag)
+        run.finish()
+        assert strip(run.transport.rows) == _model(ops)
