@@ -114,7 +114,9 @@ def collect(inputs: list[str], out: Path) -> tuple[list[Task], list[dict[str, An
             bases.append(str(path.resolve().parent))
             found.append((path.resolve(), raw))
         else:
-            failures.append({"input": raw, "ok": False, "error": "no such file or folder"})
+            failures.append(
+                {"input": raw, "ok": False, "error": "no such file or folder", "outputs": []}
+            )
     if not found:
         return [], failures
     common = Path(os.path.commonpath(bases))

@@ -67,7 +67,7 @@ def chart_fn(name: str) -> Callable[..., Any] | None:
     try:
         charts = importlib.import_module("charts")
         fn: Callable[..., Any] = getattr(charts, name)
-    except (ImportError, AttributeError):
+    except (ModuleNotFoundError, AttributeError):
         return None
     return fn
 

@@ -1,0 +1,173 @@
+"""``mediatypes convert`` through the real entry point in a subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediatypes import _json, schemas
+from mediatypes.core.media import MANIFEST_SUFFIX
+
+from .helpers import cli, cli_json, has
+
+needs_image = pytest.mark.skipif(not has("image-file"), reason="Image is not on this branch yet")
+
+
+def _mixed_folder(root: Path) -> dict[str, str]:
+    """A folder of mixed inputs (one per available type, arrays, one corrupt PNG); returns the
+    expected ``_type`` of each input's manifest, keyed by the manifest's relative name."""
+    import PIL.Image
+
+    rng = np.random.default_rng(7)
+    (root / "photos" / "nested").mkdir(parents=True)
+    (root / "arrays").mkdir()
+    expected: dict[str, str] = {}
+    PIL.Image.fromarray(rng.integers(0, 255, (24, 32, 3), np.uint8)).save(root / "photos/cat.png")
+    PIL.Image.fromarray(rng.integers(0, 255, (24, 32, 3), np.uint8)).save(root / "photos/cat.jpg")
+    PIL.Image.fromarray(rng.integers(0, 255, (9, 9), np.uint8)).save(root / "photos/nested/dog.bmp")
+    expected |= {
+        "photos/cat-png": "image-file",
+        "photos/cat-jpg": "image-file",
+        "photos/nested/dog": "image-file",
+    }
+    np.save(root / "arrays/gray.npy", rng.random((20, 30)))
+    expected["arrays/gray"] = "image-file"
+    np.savez(root / "arrays/pair.npz", left=rng.random((8, 8, 3)), right=rng.random((8, 8)))
+    expected |= {"arrays/pair/left": "image-file", "arrays/pair/right": "image-file"}
+    if has("video-file"):
+        np.save(root / "arrays/clip.npy", rng.integers(0, 255, (4, 3, 16, 16), np.uint8))
+        expected["arrays/clip"] = "video-file"
+    if has("audio-file"):
+        import soundfile
+
+        tone = np.sin(np.arange(4000) / 7).astype(np.float32) * 0.5
+        soundfile.write(root / "tone.wav", tone, 8000)
+        expected["tone"] = "audio-file"
+    if has("html-file"):
+        (root / "page.html").write_text("<!doctype html><html><body><p>hi</p></body></html>")
+        expected["page"] = "html-file"
+    if has("table-file"):
+        (root / "scores.csv").write_text("name,score\nada,0.9\nbob,0.7\n")
+        expected["scores"] = "table-file"
+    if has("object3D-file"):
+        np.save(root / "arrays/cloud.npy", rng.random((200, 3)).astype(np.float32))
+        expected["arrays/cloud"] = "object3D-file"
+    # a PNG signature followed by garbage: detected as an image, fails to decode
+    (root / "photos/broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 4)
+    (root / ".hidden").write_text("skipped")
+    return expected
+
+
+@needs_image
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_mixed_folder_with_a_corrupt_file_then_validate(tmp_path: Path, jobs: str) -> None:
+    expected = _mixed_folder(tmp_path / "in")
+    out = tmp_path / "out"
+    proc = cli("convert", tmp_path / "in", "--to", out, "--jobs", jobs)
+    assert proc.returncode == 1, proc.stderr  # one input failed
+    broken = str(tmp_path / "in" / "photos" / "broken.png")
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and broken in errors[0] and "Image" in errors[0], proc.stderr
+    inputs = [p for p in (tmp_path / "in").rglob("*") if p.is_file() and p.name[0] != "."]
+    assert f"converted {len(inputs) - 1} of {len(inputs)} inputs" in proc.stdout
+    assert f"({len(expected)} manifests, 1 failed" in proc.stdout
+    written = {
+        p.relative_to(out).as_posix()[: -len(MANIFEST_SUFFIX)]: _json.loads(p.read_bytes())
+        for p in out.rglob("*" + MANIFEST_SUFFIX)
+    }
+    assert {k: m["_type"] for k, m in written.items()} == expected
+    for manifest in written.values():
+        schemas.validate(manifest)
+    assert not list(out.rglob("broken*")), "nothing is written for the failed input"
+    # the written folder validates as a whole
+    assert cli("validate", out).returncode == 0
+
+
+@needs_image
+def test_json_report_and_decoded_pixels(tmp_path: Path) -> None:
+    import PIL.Image
+
+    pixels = np.arange(12 * 10 * 3, dtype=np.uint8).reshape(12, 10, 3)
+    np.save(tmp_path / "a.npy", pixels)
+    code, report = cli_json("convert", tmp_path / "a.npy", "--to", tmp_path / "out")
+    assert code == 0 and report["ok"] and report["failed"] == 0 and report["manifests"] == 1
+    (result,) = report["results"]
+    assert result["input"] == str(tmp_path / "a.npy") and result["ok"]
+    (output,) = result["outputs"]
+    assert output["type"] == "image" and output["manifest"] == "a.manifest.json"
+    with PIL.Image.open(tmp_path / "out" / output["path"]) as im:
+        assert np.array_equal(np.asarray(im), pixels)
+
+
+@needs_image
+def test_names_never_collide(tmp_path: Path) -> None:
+    import PIL.Image
+
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        PIL.Image.new("RGB", (4, 4), (1, 2, 3)).save(tmp_path / folder / "same.png")
+    PIL.Image.new("RGB", (4, 4), (9, 9, 9)).save(tmp_path / "x" / "same.jpg")
+    code, report = cli_json(
+        "convert", tmp_path / "x", tmp_path / "y" / "same.png", "--to", tmp_path / "out"
+    )
+    assert code == 0, report
+    names = sorted(o["manifest"] for r in report["results"] for o in r["outputs"])
+    assert names == ["x/same-jpg.manifest.json", "x/same-png.manifest.json", "y/same.manifest.json"]
+
+
+@needs_image
+def test_format_and_forced_type(tmp_path: Path) -> None:
+    import PIL.Image
+
+    np.save(tmp_path / "img.npy", np.full((8, 8, 3), 200, np.uint8))
+    code, report = cli_json(
+        "convert",
+        tmp_path / "img.npy",
+        "--to",
+        tmp_path / "out",
+        "--type",
+        "image",
+        "--format",
+        "jpeg",
+    )
+    assert code == 0, report
+    path = report["results"][0]["outputs"][0]["path"]
+    with PIL.Image.open(tmp_path / "out" / path) as im:
+        assert im.format == "JPEG" and im.size == (8, 8)
+
+
+def test_missing_input_and_unknown_content_fail_with_their_path(tmp_path: Path) -> None:
+    (tmp_path / "notes.xyz").write_text("plain text")
+    proc = cli("convert", tmp_path / "nope.png", tmp_path / "notes.xyz", "--to", tmp_path / "out")
+    assert proc.returncode == 1
+    assert f"{tmp_path / 'nope.png'}: no such file or folder" in proc.stderr
+    assert f"{tmp_path / 'notes.xyz'}: cannot tell the media type" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["convert", "x.png"],  # --to missing
+        ["convert", "x.png", "--to", "o", "--type", "spreadsheet"],
+        ["convert", "x.png", "--to", "o", "--jobs", "0"],
+        ["convert", "x.png", "--to", "o", "--format", "png"],  # needs --type
+        ["convert", "x.png", "--to", "o", "--format", "html=pdf"],
+        ["convert", "x.png", "--to", "o", "--fps", "-1"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
+    proc = cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "usage" in proc.stderr or "error" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["convert", "validate", "info", "render", "recover", "demo"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    proc = cli(command, "--help")
+    assert proc.returncode == 0
+    assert "example" in proc.stdout and f"mediatypes {command}" in proc.stdout
