@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
     "Histogram": "mediatypes.histogram:Histogram",
+    "Image": "mediatypes.image:Image",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
@@ -26,6 +27,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "Histogram",
+    "Image",
     "Loggable",
     "Media",
     "MediaError",
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.media import Loggable, Media
     from .errors import MediaError
     from .histogram import Histogram
+    from .image import Image
 
 
 def __getattr__(name: str) -> Any:

@@ -17,9 +17,12 @@ __all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
 
 TYPES: dict[str, str] = {
     "histogram": "mediatypes.histogram:Histogram",
+    "image-file": "mediatypes.image:Image",
 }
 
-ADAPTERS: dict[str, str] = {}
+ADAPTERS: dict[str, str] = {
+    "matplotlib.figure.Figure": "mediatypes.image:Image",
+}
 
 
 def _resolve(ref: str) -> Any:
