@@ -36,5 +36,7 @@ def test_wheel_contains_schemas_and_markers(tmp_path: Path) -> None:
     shipped = {Path(n).stem for n in names if n.startswith("mediatypes/_schemas/")}
     assert shipped == {p.stem for p in (ROOT / "schemas").glob("*.json")}
     assert set(schemas.names()) < shipped
+    presets = {Path(n).name for n in names if n.startswith("charts/presets/")}
+    assert presets == {p.name for p in (ROOT / "charts" / "presets").glob("*.json")}
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "mediatypes = mediatypes.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
