@@ -258,7 +258,42 @@ def build_media(ctx: dict[str, Any]) -> dict[str, Any]:
         return Table(dataframe=frame)
 
     attempt("eval/predictions", "table-file", predictions)
+
+    def stocks_figure(Plotly: Any) -> Any:
+        stocks = ctx["stocks"]
+        traces = [
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": sym,
+                "x": part["date"].dt.strftime("%Y-%m-%d").tolist(),
+                "y": part["price"].tolist(),
+            }
+            for sym, part in stocks.groupby("symbol")
+        ]
+        layout = {"title": {"text": "stock prices (vega_datasets)"}}
+        return Plotly({"data": traces, "layout": layout}, caption="stocks")
+
+    attempt("data/stocks_plotly", "plotly-file", stocks_figure)
     return out
+
+
+AREA_PRESET = {
+    "mark": {"type": "area", "line": True, "opacity": 0.4},
+    "title": "${string:title:loss}",
+    "encoding": {
+        "x": {"field": "${field:x}", "type": "quantitative"},
+        "y": {"field": "${field:y}", "type": "quantitative"},
+    },
+}
+
+
+def _custom_area(table: Any) -> Any:
+    """A user preset: registered once, then filled like a built-in one."""
+    chart_fn("register_preset")("demo/area", AREA_PRESET)  # type: ignore[misc]
+    return chart_fn("plot_table")(  # type: ignore[misc]
+        "demo/area", table, {"x": "epoch", "y": "loss"}, {"title": "training loss (area)"}
+    )
 
 
 def build_charts(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -277,6 +312,14 @@ def build_charts(ctx: dict[str, Any]) -> dict[str, Any]:
     counts = weather["weather"].value_counts().sort_index()
     weather_t = Table(columns=["weather", "days"], data=[[k, int(v)] for k, v in counts.items()])
     symbols = sorted(stocks["symbol"].unique())
+    stocks_t = Table(
+        columns=["month", "price", "symbol"],
+        data=[
+            [m, float(p), s]
+            for s in symbols
+            for m, p in enumerate(stocks[stocks.symbol == s]["price"].to_numpy()[:60])
+        ],
+    )
     series = [stocks[stocks.symbol == s]["price"].to_numpy()[:60] for s in symbols]
     months = weather["date"].dt.month
     kinds = sorted(weather["weather"].unique())
@@ -287,6 +330,13 @@ def build_charts(ctx: dict[str, Any]) -> dict[str, Any]:
 
     makers: dict[str, Callable[[], Any]] = {
         "charts/line": lambda: chart_fn("line")(history, "epoch", "loss", title="training loss"),  # type: ignore[misc]
+        "charts/line_stroke": lambda: chart_fn("line")(  # type: ignore[misc]
+            stocks_t,
+            "month",
+            "price",
+            stroke="symbol",
+            title="stock prices, first 60 months of each symbol",
+        ),
         "charts/scatter": lambda: chart_fn("scatter")(  # type: ignore[misc]
             cars_t, "Horsepower", "Miles_per_Gallon", title="cars: horsepower vs mpg"
         ),
@@ -309,13 +359,23 @@ def build_charts(ctx: dict[str, Any]) -> dict[str, Any]:
             probs=probs, y_true=y, class_names=SPECIES
         ),
         "charts/heatmap": lambda: chart_fn("heatmap")(  # type: ignore[misc]
+            [f"{m:02d}" for m in range(1, 13)], kinds, matrix, title="Seattle weather by month"
+        ),
+        "charts/heatmap_text": lambda: chart_fn("heatmap")(  # type: ignore[misc]
             [f"{m:02d}" for m in range(1, 13)], kinds, matrix, show_text=True
         ),
         "charts/custom_scatter": lambda: chart_fn("plot_table")(  # type: ignore[misc]
             "scatter", cars_t, {"x": "Horsepower", "y": "Miles_per_Gallon"}
         ),
+        "charts/custom_area": lambda: _custom_area(history),
     }
-    needs = {k: k.split("/")[1] if k != "charts/custom_scatter" else "plot_table" for k in makers}
+    needs = {k: k.split("/")[1] for k in makers}
+    needs |= {
+        "charts/custom_scatter": "plot_table",
+        "charts/custom_area": "register_preset",
+        "charts/line_stroke": "line",
+        "charts/heatmap_text": "heatmap",
+    }
     for key, make in makers.items():
         if chart_fn(needs[key]) is None:
             skipped.append(f"{key} (charts.{needs[key]} not in this installation)")

@@ -38,7 +38,7 @@ def test_demo_writes_a_valid_directory_with_every_available_type(tmp_path: Path)
     assert code == 0, report
     assert report["valid"] and report["problems"] == []
     assert Path(report["dir"]).is_dir()
-    available = {t for t in [*CLI_TYPES.values(), "histogram", "chart"] if has(t)}
+    available = {t for t in [*CLI_TYPES.values(), "histogram", "chart", "plotly-file"] if has(t)}
     assert available <= _types_written(out)
     # and the public command agrees
     proc = cli("validate", out)
