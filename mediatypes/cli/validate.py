@@ -98,6 +98,8 @@ def check_refs(manifest: Any, root: Path) -> list[tuple[str, str]]:
             found.append((f"{jpath}.path", f"referenced file {rel} is missing"))
             continue
         digest, size = file_sha256(target)
+        if rel.endswith(".table.json") and digest == ref.get("sha256"):
+            found += _check_table_cells(target, root, jpath)
         if size != ref.get("size"):
             found.append(
                 (f"{jpath}.size", f"{rel} has {size} bytes; the manifest says {ref.get('size')}")
@@ -106,6 +108,22 @@ def check_refs(manifest: Any, root: Path) -> list[tuple[str, str]]:
             found.append(
                 (f"{jpath}.sha256", f"{rel} sha256 mismatch (the file changed or is corrupt)")
             )
+    return found
+
+
+def _check_table_cells(table_file: Path, root: Path, jpath: str) -> list[tuple[str, str]]:
+    """Media cells of a ``.table.json`` are manifests with files of their own: check those too."""
+    try:
+        table = _json.loads(table_file.read_bytes())
+    except (OSError, _json.JSONDecodeError) as exc:
+        return [(f"{jpath}.path", f"{table_file.name} is not valid JSON ({exc})")]
+    found: list[tuple[str, str]] = []
+    rows = table.get("data") if isinstance(table, dict) else None
+    for i, row in enumerate(rows if isinstance(rows, list) else []):
+        for j, cell in enumerate(row if isinstance(row, list) else []):
+            if isinstance(cell, dict) and "_type" in cell:
+                where = f"{jpath}<{table_file.name}>.data[{i}][{j}]"
+                found += [(where + p[1:], m) for p, m in check_manifest(cell, root)]
     return found
 
 

@@ -171,3 +171,50 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     proc = cli(command, "--help")
     assert proc.returncode == 0
     assert "example" in proc.stdout and f"mediatypes {command}" in proc.stdout
+
+
+@needs_image
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    """tqdm draws on stderr when it is a TTY (checked through a pseudo-terminal), else nothing."""
+    import contextlib
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    pytest.importorskip("tqdm")
+    from .helpers import REPO
+
+    (tmp_path / "in").mkdir()
+    for i in range(30):
+        np.save(tmp_path / "in" / f"{i}.npy", np.full((8, 8), i, np.uint8))
+    quiet = cli("convert", tmp_path / "in", "--to", tmp_path / "a", "--jobs", "1")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    leader, follower = pty.openpty()
+    # a fresh pty reports 0 columns, where tqdm draws nothing; size it like a terminal
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "mediatypes",
+        "convert",
+        str(tmp_path / "in"),
+        "--to",
+        str(tmp_path / "b"),
+    ]
+    proc = subprocess.Popen(cmd, stderr=follower, stdout=subprocess.DEVNULL, env=env)
+    proc.wait(timeout=120)
+    # read what the bar drew while the follower is still open (closing it discards the buffer)
+    os.set_blocking(leader, False)
+    drawn = b""
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(leader, 65536):
+            drawn += chunk
+    os.close(follower)
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"converting" in drawn and b"30/30" in drawn

@@ -196,3 +196,16 @@ def test_folder_of_runs_checks_each(tmp_path: Path) -> None:
     code, report = cli_json("validate", tmp_path)
     assert code == 1 and report["checked"]["runs"] == 2
     assert [p["message"] for p in report["problems"]] == ["run metadata file is missing"]
+
+
+@pytest.mark.skipif(not (has("table-file") and has("image-file")), reason="needs Table and Image")
+def test_media_cells_of_a_table_are_checked_too(tmp_path: Path) -> None:
+    Image = mt._registry.media_class("image-file")
+    Table = mt._registry.media_class("table-file")
+    cells = [[Image(np.full((4, 4), v, np.uint8)), v] for v in (0, 9)]
+    Table(columns=["img", "v"], data=cells).save(tmp_path, "tab")
+    assert cli("validate", tmp_path).returncode == 0
+    (cell_file,) = [p for p in tmp_path.rglob("1_*.png")]
+    cell_file.write_bytes(cell_file.read_bytes()[:-1] + b"\x00")
+    (problem,) = _problems(tmp_path)
+    assert problem["path"].endswith(".data[1][0].sha256") and ".table.json>" in problem["path"]
