@@ -407,18 +407,29 @@ def _prepare(epochs: int) -> dict[str, Any]:
         "accs": [],
         "frames": [],
         "skipped": [],
+        "live": False,  # True when a run consumes the per-epoch media
     }
     return ctx
 
 
 def _train(ctx: dict[str, Any], epochs: int, log: Callable[[dict[str, Any], int], None]) -> None:
+    """Train; log scalars every epoch, the weight histogram every epoch and the decision boundary
+    every 4th epoch (media are only built when a run consumes them)."""
     model = ctx["model"]
+    Histogram, Image = media_cls("histogram"), media_cls("image-file")
     for epoch in range(epochs):
         loss, acc = model.step()
         ctx["losses"].append(loss)
         ctx["accs"].append(acc)
-        ctx["frames"].append(_boundary_image(model, ctx["lo"], ctx["hi"], ctx["x"]))
-        log({"train/loss": loss, "train/acc": acc, "epoch": epoch}, epoch)
+        frame = _boundary_image(model, ctx["lo"], ctx["hi"], ctx["x"])
+        ctx["frames"].append(frame)
+        row: dict[str, Any] = {"train/loss": loss, "train/acc": acc, "epoch": epoch}
+        if ctx["live"]:
+            if Histogram is not None:
+                row["train/weights"] = Histogram(model.w.ravel(), num_bins=16)
+            if Image is not None and (epoch % 4 == 0 or epoch == epochs - 1):
+                row["train/boundary"] = Image(frame, caption=f"epoch {epoch}")
+        log(row, epoch)
 
 
 def _run_api() -> Any | None:
@@ -440,6 +451,10 @@ def write_run(out: Path, epochs: int) -> tuple[Path, dict[str, Any]]:
                 "epochs": epochs,
             },
         )
+        ctx["live"] = True
+        if hasattr(run, "define_metric"):
+            run.define_metric("train/loss", summary="min")
+            run.define_metric("train/acc", summary="max")
         _train(ctx, epochs, lambda row, step: run.log(row, step=step))
         items = {**build_media(ctx), **build_charts(ctx)}
         run.log(items, step=epochs)

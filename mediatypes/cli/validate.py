@@ -86,8 +86,12 @@ def _rebase(problem: str, prefix: str) -> tuple[str, str]:
 
 def check_refs(manifest: Any, root: Path) -> list[tuple[str, str]]:
     """(JSON path, message) for each referenced file that is missing, outside ``root`` or changed."""
+    return _check_ref_list(_refs_with_paths(manifest, "$"), root)
+
+
+def _check_ref_list(refs: list[tuple[str, dict[str, Any]]], root: Path) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for jpath, ref in _refs_with_paths(manifest, "$"):
+    for jpath, ref in refs:
         rel = ref["path"]
         try:
             target = safe_relpath(root, rel)
@@ -127,17 +131,21 @@ def _check_table_cells(table_file: Path, root: Path, jpath: str) -> list[tuple[s
     return found
 
 
-def _refs_with_paths(value: Any, jpath: str) -> list[tuple[str, dict[str, Any]]]:
+def _refs_with_paths(
+    value: Any, jpath: str, skip_manifests: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
     if isinstance(value, dict):
+        if skip_manifests and "_type" in value:
+            return out
         if isinstance(value.get("path"), str) and "sha256" in value:
             out.append((jpath, value))
         for k, v in value.items():
             if k != "path":
-                out.extend(_refs_with_paths(v, join_path(jpath, str(k))))
+                out.extend(_refs_with_paths(v, join_path(jpath, str(k)), skip_manifests))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            out.extend(_refs_with_paths(v, join_path(jpath, i)))
+            out.extend(_refs_with_paths(v, join_path(jpath, i), skip_manifests))
     return out
 
 
@@ -190,6 +198,9 @@ def _check_values(obj: Any, root: Path, file: str, line: int | None) -> list[Pro
             found += [
                 Problem(file, p, m, line) for p, m in check_manifest(manifest, root, sub_path)
             ]
+        # files referenced outside media manifests (e.g. a summary tensor's ``_tensor`` .npy)
+        loose = _refs_with_paths(value, jp, skip_manifests=True)
+        found += [Problem(file, p, m, line) for p, m in _check_ref_list(loose, root)]
     return found
 
 
