@@ -67,6 +67,8 @@ def _build(kind: str, data: Any, opts: Options) -> Any:
             kwargs["sample_rate"] = opts.sample_rate
         elif not isinstance(data, Path):
             raise InvalidInputError("audio arrays need a sample rate; pass --sample-rate HZ")
+    if kind == "molecule" and isinstance(data, Path) and data.suffix.lower() == ".mol":
+        return cls.from_rdkit(data)  # MDL molfile: read by RDKit, stored as PDB
     if kind == "table":
         frame = _read_table(data) if isinstance(data, Path) else data
         return cls.from_dataframe(frame)

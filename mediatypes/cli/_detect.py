@@ -30,7 +30,8 @@ EXTENSIONS: dict[str, str] = {
     **dict.fromkeys(("wav", "flac", "mp3", "oga", "ogg"), "audio"),
     **dict.fromkeys(("obj", "gltf", "glb", "stl", "ply"), "object3d"),
     **dict.fromkeys(
-        ("pdb", "pqr", "mmcif", "mcif", "cif", "sdf", "sd", "gro", "mol2", "mmtf"), "molecule"
+        ("pdb", "pqr", "mmcif", "mcif", "cif", "sdf", "sd", "gro", "mol2", "mmtf", "mol"),
+        "molecule",
     ),
     **dict.fromkeys(("html", "htm"), "html"),
     **dict.fromkeys(("csv", "tsv", "parquet", "pq"), "table"),

@@ -218,3 +218,30 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     os.close(leader)
     assert proc.returncode == 0
     assert b"converting" in drawn and b"/30 [" in drawn
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "type_name", "check"),
+    [
+        ("molecule/water.pdb", "molecule-file", {"format": "pdb"}),
+        ("molecule/ethanol.mol", "molecule-file", {"format": "pdb"}),  # via RDKit
+        ("object3d/cube.obj", "object3D-file", {"format": "glb"}),
+        ("object3d/cloud.ply", "object3D-file", {}),
+        ("html/full.html", "html-file", {"format": "html"}),
+        ("image/tiny.gif", "image-file", {"format": "gif"}),
+    ],
+)
+def test_committed_fixtures_convert(
+    tmp_path: Path, fixture: str, type_name: str, check: dict[str, str]
+) -> None:
+    if not has(type_name) or not (FIXTURES / fixture).is_file():
+        pytest.skip(f"{type_name} is not on this branch")
+    code, report = cli_json("convert", FIXTURES / fixture, "--to", tmp_path)
+    assert code == 0, report
+    manifest = _json.loads((tmp_path / report["results"][0]["outputs"][0]["manifest"]).read_bytes())
+    assert manifest["_type"] == type_name
+    assert {k: manifest[k] for k in check} == check
+    assert cli("validate", tmp_path).returncode == 0
