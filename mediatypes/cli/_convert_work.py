@@ -70,8 +70,13 @@ def _build(kind: str, data: Any, opts: Options) -> Any:
     if kind == "molecule" and isinstance(data, Path) and data.suffix.lower() == ".mol":
         return cls.from_rdkit(data)  # MDL molfile: read by RDKit, stored as PDB
     if kind == "table":
-        frame = _read_table(data) if isinstance(data, Path) else data
-        return cls.from_dataframe(frame)
+        if isinstance(data, Path):
+            return cls.from_dataframe(_read_table(data))
+        if getattr(data, "ndim", 0) != 2:
+            raise InvalidInputError(
+                f"a table array expects 2 dimensions (rows, columns); got shape {data.shape}"
+            )
+        return cls(columns=[f"c{i}" for i in range(data.shape[1])], data=data)
     return cls(data, **kwargs)
 
 

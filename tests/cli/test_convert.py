@@ -245,3 +245,29 @@ def test_committed_fixtures_convert(
     assert manifest["_type"] == type_name
     assert {k: manifest[k] for k in check} == check
     assert cli("validate", tmp_path).returncode == 0
+
+
+@pytest.mark.skipif(not has("table-file"), reason="Table is not on this branch")
+def test_tables_from_csv_tsv_parquet_and_arrays(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame(
+        {"name": ["ada", "bob", "cy"], "score": [0.5, 0.25, 1.0], "ok": [True, False, True]}
+    )
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    frame.to_csv(tmp_path / "b.tsv", index=False, sep="\t")
+    frame.to_parquet(tmp_path / "c.parquet")
+    np.save(tmp_path / "d.npy", np.arange(6.0).reshape(3, 2))
+    out = tmp_path / "out"
+    code, report = cli_json(
+        "convert", *(tmp_path / n for n in ("a.csv", "b.tsv", "c.parquet")), "--to", out
+    )
+    assert code == 0, report
+    for name in ("a", "b", "c"):
+        table = _json.loads((out / f"{name}.manifest.json").read_bytes())
+        assert (table["nrows"], table["columns"]) == (3, ["name", "score", "ok"])
+        assert table["column_types"] == {"name": "string", "score": "number", "ok": "boolean"}
+        data = _json.loads((out / table["path"]).read_bytes())["data"]
+        assert data == frame.to_numpy().tolist()
+    code, report = cli_json("convert", tmp_path / "d.npy", "--to", out, "--type", "table")
+    assert code == 0 and _json.loads((out / "d.manifest.json").read_bytes())["ncols"] == 2
