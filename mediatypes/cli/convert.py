@@ -32,6 +32,10 @@ Names follow the input's path relative to the inputs' common folder (photos/a/ca
 so two inputs never share a manifest. Exit code 1 when any input failed (the rest are converted)."""
 
 
+# below this many inputs, starting worker processes costs more than it saves
+MIN_POOL_TASKS = 4
+
+
 def available_types() -> list[str]:
     """CLI types whose media class is registered in this installation."""
     return [k for k, t in CLI_TYPES.items() if t in _registry.TYPES]
@@ -107,9 +111,19 @@ def collect(inputs: list[str], out: Path) -> tuple[list[Task], list[dict[str, An
         path = Path(raw)
         if path.is_dir():
             bases.append(str(path.resolve()))
+            before = len(found)
             for f in sorted(path.rglob("*")):
                 if f.is_file() and not _skip(f.resolve(), out):
                     found.append((f.resolve(), str(f)))
+            if len(found) == before:
+                failures.append(
+                    {
+                        "input": raw,
+                        "ok": False,
+                        "error": "folder holds no files to convert",
+                        "outputs": [],
+                    }
+                )
         elif path.is_file():
             bases.append(str(path.resolve().parent))
             found.append((path.resolve(), raw))
@@ -184,7 +198,14 @@ def _run_pool(
         futures = {pool.submit(convert_chunk, chunk, opts): i for i, chunk in enumerate(chunks)}
         for fut in as_completed(futures):
             i = futures[fut]
-            results[i] = fut.result()
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # a worker died (e.g. killed, or a crash in a C library)
+                reason = f"worker process failed ({type(exc).__name__}: {exc})"
+                results[i] = [
+                    {"input": t.source, "ok": False, "error": reason, "outputs": []}
+                    for t in chunks[i]
+                ]
             tick(len(chunks[i]))
     return [r for i in range(len(chunks)) for r in results[i]]
 
@@ -215,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         _preload(tasks, args.kind)
         jobs = min(args.jobs, len(tasks))
         with progress_bar(len(tasks), "converting") as tick:
-            if jobs == 1:
+            if jobs == 1 or len(tasks) < MIN_POOL_TASKS:
                 results = convert_chunk(tasks, opts, tick)
             else:
                 results = _run_pool(tasks, opts, jobs, tick)

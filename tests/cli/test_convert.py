@@ -140,8 +140,17 @@ def test_format_and_forced_type(tmp_path: Path) -> None:
 
 def test_missing_input_and_unknown_content_fail_with_their_path(tmp_path: Path) -> None:
     (tmp_path / "notes.xyz").write_text("plain text")
-    proc = cli("convert", tmp_path / "nope.png", tmp_path / "notes.xyz", "--to", tmp_path / "out")
+    (tmp_path / "empty").mkdir()
+    proc = cli(
+        "convert",
+        tmp_path / "nope.png",
+        tmp_path / "notes.xyz",
+        tmp_path / "empty",
+        "--to",
+        tmp_path / "out",
+    )
     assert proc.returncode == 1
+    assert f"{tmp_path / 'empty'}: folder holds no files to convert" in proc.stderr
     assert f"{tmp_path / 'nope.png'}: no such file or folder" in proc.stderr
     assert f"{tmp_path / 'notes.xyz'}: cannot tell the media type" in proc.stderr
 
