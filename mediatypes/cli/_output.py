@@ -9,7 +9,14 @@ from typing import Any
 
 from .. import _json
 
-__all__ = ["UsageError", "emit_json", "progress_bar"]
+__all__ = ["UsageError", "emit_json", "progress_bar", "wrap"]
+
+
+def wrap(text: str) -> str:
+    """A help description wrapped for the terminal (the raw formatter keeps epilogs as written)."""
+    import textwrap
+
+    return textwrap.fill(" ".join(text.split()), width=88)
 
 
 class UsageError(Exception):

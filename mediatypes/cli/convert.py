@@ -19,7 +19,7 @@ from ..core.media import MANIFEST_SUFFIX
 from ..core.store import sanitize_key
 from ._convert_work import FORMAT_KEYWORD, Options, Task, convert_chunk
 from ._detect import CLI_TYPES, guess_from_extension
-from ._output import UsageError, emit_json, progress_bar
+from ._output import UsageError, emit_json, progress_bar, wrap
 
 EXAMPLES = """examples:
   mediatypes convert photos/ --to out/                 # every file below photos/, type detected
@@ -45,9 +45,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "convert",
         help="convert files, folders and arrays to canonical files + manifests",
-        description="Convert files, folders (recursively), .npy/.npz arrays and CSV/Parquet tables "
-        "into canonical media files plus one manifest per input. The type of each input is "
-        "detected from its content and extension unless --type is given.",
+        description=wrap(
+            "Convert files, folders (recursively), .npy/.npz arrays and CSV/Parquet tables "
+            "into canonical media files plus one manifest per input. The type of each input is "
+            "detected from its content and extension unless --type is given."
+        ),
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

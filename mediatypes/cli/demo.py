@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _registry
 from ..errors import MissingDependencyError
-from ._output import emit_json
+from ._output import emit_json, wrap
 
 EPILOG = """examples:
   mediatypes demo                 # writes into demo-out/
@@ -38,9 +38,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "demo",
         help="write a demo run using every media type and chart preset, then validate it",
-        description="Train a tiny classifier on the iris data and log everything the toolkit can "
-        "serialize (every available media type and chart preset, with data from vega_datasets' "
-        "bundled sets) into DIR, then validate what was written.",
+        description=wrap(
+            "Train a tiny classifier on the iris data and log everything the toolkit can "
+            "serialize (every available media type and chart preset, with data from vega_datasets' "
+            "bundled sets) into DIR, then validate what was written."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

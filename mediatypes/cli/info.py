@@ -10,7 +10,7 @@ from typing import Any
 from .. import _json
 from ..core.media import MANIFEST_SUFFIX, file_refs
 from ..errors import InvalidInputError
-from ._output import emit_json
+from ._output import emit_json, wrap
 from .validate import _manifests_in, is_run_dir
 
 EPILOG = """examples:
@@ -28,9 +28,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "info",
         help="describe a manifest or a run directory",
-        description="Describe what a manifest (or a folder of manifests) or a run directory holds: "
-        "type, size and key fields of each media; the config, summary, history keys and media "
-        "of a run.",
+        description=wrap(
+            "Describe what a manifest (or a folder of manifests) or a run directory holds: "
+            "type, size and key fields of each media; the config, summary, history keys and media "
+            "of a run."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError
-from ._output import emit_json
+from ._output import emit_json, wrap
 
 EPILOG = """example:
   mediatypes recover runs/2024-demo     # then: mediatypes validate runs/2024-demo"""
@@ -18,8 +18,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "recover",
         help="repair a run directory left behind by a crash",
-        description="Rebuild what a crashed or killed run did not finish: drop a partial last "
-        "history line, rebuild the summary from the history and mark the run as crashed.",
+        description=wrap(
+            "Rebuild what a crashed or killed run did not finish: drop a partial last "
+            "history line, rebuild the summary from the history and mark the run as crashed."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

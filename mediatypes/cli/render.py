@@ -16,7 +16,7 @@ from .._optional import require
 from ..core.media import MANIFEST_SUFFIX, root_path
 from ..core.store import atomic_write
 from ..errors import EncodingError, InvalidInputError
-from ._output import emit_json
+from ._output import emit_json, wrap
 
 EPILOG = """examples:
   mediatypes render out/pr_curve_3f2a….vl.json --svg            # writes out/pr_curve_3f2a….svg
@@ -28,8 +28,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "render",
         help="render a Vega-Lite chart spec to SVG or PNG (offline)",
-        description="Render a Vega-Lite spec (a .vl.json file, or a chart manifest) to SVG or PNG "
-        "with vl-convert. External data URLs are refused: rendering never uses the network.",
+        description=wrap(
+            "Render a Vega-Lite spec (a .vl.json file, or a chart manifest) to SVG or PNG "
+            "with vl-convert. External data URLs are refused: rendering never uses the network."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

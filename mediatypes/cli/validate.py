@@ -18,7 +18,7 @@ from .. import _json, schemas
 from ..core.media import MANIFEST_SUFFIX, file_refs
 from ..core.store import file_sha256, safe_relpath
 from ..errors import MediaError
-from ._output import emit_json
+from ._output import emit_json, wrap
 
 __all__ = ["Problem", "check_manifest", "check_manifest_file", "check_path", "check_run"]
 
@@ -54,9 +54,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "validate",
         help="validate manifests, folders and run directories",
-        description="Validate manifest JSON files, every *.manifest.json below a folder, or whole "
-        "run directories (run metadata, every history row and the media manifests in it, the "
-        "summary) against their schemas, and check each referenced file's size and sha256.",
+        description=wrap(
+            "Validate manifest JSON files, every *.manifest.json below a folder, or whole "
+            "run directories (run metadata, every history row and the media manifests in it, the "
+            "summary) against their schemas, and check each referenced file's size and sha256."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
