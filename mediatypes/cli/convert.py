@@ -95,9 +95,29 @@ def parse_formats(values: list[str], kind: str | None) -> dict[str, str]:
     return formats
 
 
-def _skip(path: Path, out: Path) -> bool:
-    name = path.name
-    return name.startswith(".") or name.endswith(MANIFEST_SUFFIX) or out in path.parents
+def _walk(folder: str, out: str) -> list[tuple[str, str]]:
+    """(absolute path, path as shown) of every file below ``folder``, sorted; skips hidden files
+    and folders, manifests, and the output folder. Plain ``os.scandir``: one stat per entry."""
+    found: list[tuple[str, str]] = []
+    root = os.path.realpath(folder)
+    stack = [(root, folder)]
+    while stack:
+        real, shown = stack.pop()
+        try:
+            entries = sorted(os.scandir(real), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or name.endswith(MANIFEST_SUFFIX):
+                continue
+            if entry.is_dir(follow_symlinks=False):  # no symlink loops
+                if entry.path != out:
+                    stack.append((entry.path, os.path.join(shown, name)))
+            elif entry.is_file():
+                found.append((entry.path, os.path.join(shown, name)))
+    found.sort()
+    return found
 
 
 def collect(inputs: list[str], out: Path) -> tuple[list[Task], list[dict[str, Any]]]:
@@ -106,18 +126,15 @@ def collect(inputs: list[str], out: Path) -> tuple[list[Task], list[dict[str, An
     Returns the tasks and the failures for inputs that do not exist.
     """
     failures: list[dict[str, Any]] = []
-    found: list[tuple[Path, str]] = []  # (resolved path, path as shown)
+    found: list[tuple[str, str]] = []  # (absolute path, path as shown)
     bases: list[str] = []
-    out = out.resolve()
+    out_real = os.path.realpath(out)
     for raw in inputs:
-        path = Path(raw)
-        if path.is_dir():
-            bases.append(str(path.resolve()))
-            before = len(found)
-            for f in sorted(path.rglob("*")):
-                if f.is_file() and not _skip(f.resolve(), out):
-                    found.append((f.resolve(), str(f)))
-            if len(found) == before:
+        if os.path.isdir(raw):
+            bases.append(os.path.realpath(raw))
+            files = _walk(raw, out_real)
+            found += files
+            if not files:
                 failures.append(
                     {
                         "input": raw,
@@ -126,35 +143,39 @@ def collect(inputs: list[str], out: Path) -> tuple[list[Task], list[dict[str, An
                         "outputs": [],
                     }
                 )
-        elif path.is_file():
-            bases.append(str(path.resolve().parent))
-            found.append((path.resolve(), raw))
+        elif os.path.isfile(raw):
+            real = os.path.realpath(raw)
+            bases.append(os.path.dirname(real))
+            found.append((real, raw))
         else:
             failures.append(
                 {"input": raw, "ok": False, "error": "no such file or folder", "outputs": []}
             )
     if not found:
         return [], failures
-    common = Path(os.path.commonpath(bases))
-    seen: set[Path] = set()
-    rels: list[tuple[Path, str, str]] = []
-    for resolved, shown in found:
-        if resolved in seen:
+    common = os.path.commonpath(bases)
+    seen: set[str] = set()
+    rels: list[tuple[str, str]] = []  # (path as shown, POSIX path relative to common)
+    for real, shown in found:
+        if real in seen:
             continue
-        seen.add(resolved)
-        rel = resolved.relative_to(common).as_posix()
-        rels.append((resolved, shown, rel))
+        seen.add(real)
+        rels.append((shown, os.path.relpath(real, common).replace(os.sep, "/")))
+
     # a name is the relative path without extension; inputs sharing one keep their extension
-    stems = Counter(sanitize_key(_stem(rel)).casefold() for _, _, rel in rels)
+    def norm(name: str) -> str:
+        return sanitize_key(name).casefold()
+
+    stems = Counter(norm(_stem(rel)) for _, rel in rels)
     tasks: list[Task] = []
     used: set[str] = set()
-    for _resolved, shown, rel in rels:
+    for shown, rel in rels:
         stem = _stem(rel)
-        name = stem if stems[sanitize_key(stem).casefold()] == 1 else _with_ext(rel)
+        name = stem if stems[norm(stem)] == 1 else _with_ext(rel)
         candidate, n = name, 2
-        while sanitize_key(candidate).casefold() in used:
+        while norm(candidate) in used:
             candidate, n = f"{name}-{n}", n + 1
-        used.add(sanitize_key(candidate).casefold())
+        used.add(norm(candidate))
         tasks.append(Task(source=shown, name=candidate))
     return tasks, failures
 
