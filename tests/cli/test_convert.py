@@ -280,3 +280,45 @@ def test_tables_from_csv_tsv_parquet_and_arrays(tmp_path: Path) -> None:
         assert data == frame.to_numpy().tolist()
     code, report = cli_json("convert", tmp_path / "d.npy", "--to", out, "--type", "table")
     assert code == 0 and _json.loads((out / "d.manifest.json").read_bytes())["ncols"] == 2
+
+
+@pytest.mark.skipif(not has("video-file"), reason="Video is not on this branch")
+def test_video_array_to_mp4_with_fps(tmp_path: Path) -> None:
+    av = pytest.importorskip("av")
+    frames = np.zeros((6, 3, 32, 48), np.uint8)
+    frames[:, 0] = np.arange(6)[:, None, None] * 40
+    np.save(tmp_path / "clip.npy", frames)
+    code, report = cli_json(
+        "convert",
+        tmp_path / "clip.npy",
+        "--to",
+        tmp_path / "out",
+        "--fps",
+        "12",
+        "--format",
+        "video=mp4",
+    )
+    assert code == 0, report
+    manifest = _json.loads((tmp_path / "out" / "clip.manifest.json").read_bytes())
+    assert (manifest["format"], manifest["fps"], manifest["frames"]) == ("mp4", 12, 6)
+    with av.open(str(tmp_path / "out" / manifest["path"])) as container:
+        decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(decoded) == 6 and decoded[0].shape == (32, 48, 3)
+
+
+@pytest.mark.skipif(not has("audio-file"), reason="Audio is not on this branch")
+def test_audio_array_needs_a_sample_rate_and_decodes(tmp_path: Path) -> None:
+    soundfile = pytest.importorskip("soundfile")
+    tone = (0.5 * np.sin(np.arange(8000) / 5)).astype(np.float32)
+    np.save(tmp_path / "tone.npy", tone)
+    proc = cli("convert", tmp_path / "tone.npy", "--to", tmp_path / "a")
+    assert proc.returncode == 1 and "--sample-rate" in proc.stderr
+    code, report = cli_json(
+        "convert", tmp_path / "tone.npy", "--to", tmp_path / "b", "--sample-rate", "8000",
+        "--type", "audio", "--format", "flac",
+    )  # fmt: skip
+    assert code == 0, report
+    manifest = _json.loads((tmp_path / "b" / "tone.manifest.json").read_bytes())
+    assert (manifest["format"], manifest["sample_rate"]) == ("flac", 8000)
+    samples, rate = soundfile.read(tmp_path / "b" / manifest["path"], dtype="float32")
+    assert rate == 8000 and np.allclose(samples, tone, atol=1 / 32768 * 2)
