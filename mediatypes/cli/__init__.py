@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import MediaError
 from ._output import UsageError
+
+# The commands parallelize with processes (convert --jobs); BLAS helper threads would only spin
+# and take the cores from the workers (measured: 15 % of a 1-job conversion). Set before numpy is
+# imported (nothing above imports it); an explicit setting in the environment wins.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 
 COMMANDS = ["convert", "validate", "info", "render", "recover", "demo"]
 

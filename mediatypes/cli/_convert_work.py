@@ -5,7 +5,6 @@ not installed (or not built yet) is reported per input instead of breaking the c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,8 +139,3 @@ def convert_chunk(
         if progress is not None:
             progress(1)
     return out
-
-
-def worker_init() -> None:
-    # one thread per worker process: the pool already uses every core
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
