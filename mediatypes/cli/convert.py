@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import math
 import os
 import sys
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import _registry
+from .. import _registry, schemas
 from ..core.media import MANIFEST_SUFFIX
 from ..core.store import sanitize_key
 from ._convert_work import FORMAT_KEYWORD, Options, Task, convert_chunk
@@ -202,6 +203,12 @@ def _preload(tasks: list[Task], kind: str | None) -> None:
         if k in CLI_TYPES and CLI_TYPES[k] in _registry.TYPES and k != "table":
             with contextlib.suppress(Exception):  # reported per input later
                 _registry.media_class(CLI_TYPES[k])
+                # builds (and caches) the schema validator that every save() uses
+                schemas.problems({"_type": CLI_TYPES[k]})
+    if kinds & {"image", "array"}:
+        import PIL.Image
+
+        PIL.Image.preinit()  # the common format plugins, imported on the first open otherwise
 
 
 def _run_pool(
@@ -210,12 +217,16 @@ def _run_pool(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    # big chunks keep per-task overhead (pickling, queue round trips) negligible; several chunks
-    # per worker keep the load balanced when inputs differ in cost
-    size = max(1, min(64, math.ceil(len(tasks) / (jobs * 4))))
+    # chunks keep the per-task overhead (pickling, queue round trips) negligible; many small
+    # chunks per worker keep the load balanced (inputs differ in cost, and a worker left alone
+    # with a big last chunk would leave the other core idle)
+    size = max(1, min(32, math.ceil(len(tasks) / (jobs * 8))))
     chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # objects alive now are never collected by the forked workers, so the collector does not
+    # touch (and copy-on-write duplicate) the memory they share with this process
+    gc.freeze()
     results: dict[int, list[dict[str, Any]]] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=ctx) as pool:
         futures = {pool.submit(convert_chunk, chunk, opts): i for i, chunk in enumerate(chunks)}
