@@ -99,6 +99,8 @@ def convert_one(task: Task, opts: Options) -> dict[str, Any]:
                 "cannot tell the media type from the content or the extension; pass --type"
             )
         items: list[tuple[str, Any]] = _arrays(path) if detected == "array" else [("", path)]
+        # build (validate) every item first, so a bad array in an .npz writes nothing at all
+        built = []
         for sub, data in items:
             item_kind = opts.kind or (detected if detected != "array" else array_type(data))
             if item_kind is None:
@@ -106,8 +108,15 @@ def convert_one(task: Task, opts: Options) -> dict[str, Any]:
                     f"array{f' {sub!r}' if sub else ''} of shape {data.shape} matches no media "
                     "type; pass --type"
                 )
-            name = f"{task.name}/{sub}" if sub else task.name
-            manifest = _build(item_kind, data, opts).save(opts.out, name)
+            built.append(
+                (
+                    f"{task.name}/{sub}" if sub else task.name,
+                    item_kind,
+                    _build(item_kind, data, opts),
+                )
+            )
+        for name, item_kind, media in built:
+            manifest = media.save(opts.out, name)
             outputs.append(
                 {
                     "type": item_kind,

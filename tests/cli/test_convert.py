@@ -322,3 +322,11 @@ def test_audio_array_needs_a_sample_rate_and_decodes(tmp_path: Path) -> None:
     assert (manifest["format"], manifest["sample_rate"]) == ("flac", 8000)
     samples, rate = soundfile.read(tmp_path / "b" / manifest["path"], dtype="float32")
     assert rate == 8000 and np.allclose(samples, tone, atol=1 / 32768 * 2)
+
+
+@needs_image
+def test_a_bad_array_in_an_npz_writes_nothing_for_that_input(tmp_path: Path) -> None:
+    np.savez(tmp_path / "pair.npz", good=np.zeros((8, 8), np.uint8), bad=np.full((8, 8), np.nan))
+    proc = cli("convert", tmp_path / "pair.npz", "--to", tmp_path / "out", "--type", "image")
+    assert proc.returncode == 1 and "pair.npz" in proc.stderr and "NaN" in proc.stderr
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
