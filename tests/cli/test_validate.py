@@ -98,13 +98,25 @@ def test_corrupt_json_and_missing_paths_are_reported_not_crashes(tmp_path: Path)
 # ----------------------------------------------------------------------------- run directories
 
 
+# run metadata with the fields the run layer's ``run`` schema requires
+RUN_META = {
+    "schema_version": 1,
+    "id": "run-1",
+    "name": "run-1",
+    "project": "p",
+    "state": "finished",
+    "started_at": 1.7e9,
+    "finished_at": 1.7e9 + 3,
+    "config": {"lr": 0.1},
+    "metrics": {},
+}
+
+
 def _hand_made_run(root: Path, media: dict[str, Any] | None) -> Path:
     """A run directory written by hand in the documented layout (independent of the run layer)."""
     run = root / "run-1"
     (run / "media").mkdir(parents=True)
-    (run / "run.json").write_bytes(
-        _json.dumps({"id": "run-1", "project": "p", "config": {"lr": 0.1}})
-    )
+    (run / "run.json").write_bytes(_json.dumps(RUN_META))
     rows = [
         {"_step": i, "_runtime": 0.1 * i, "_timestamp": 1.7e9 + i, "loss": 1.0 / (i + 1)}
         for i in range(3)
