@@ -23,7 +23,7 @@ from typing import Any
 from .. import _json, schemas
 from ..core.media import file_refs
 from ..core.store import atomic_write, file_sha256, safe_relpath
-from ..errors import MediaFileNotFoundError, RunError, TransportError
+from ..errors import DecodeError, MediaFileNotFoundError, RunError, TransportError
 from .history import RESERVED, RunWarning, decode_value, encode_nonfinite, value_kind
 from .metrics import MetricRegistry
 from .summary import Summary
@@ -97,9 +97,21 @@ def replay(history: bytes | Path, summary: Summary) -> tuple[int, dict[str, str]
 
 
 def _read_json(path: Path) -> Any:
+    """The parsed document, None when absent; DecodeError when damaged (never orjson's error)."""
     try:
         return _json.loads(path.read_bytes())
     except FileNotFoundError:
+        return None
+    except _json.JSONDecodeError as exc:
+        raise DecodeError(f"{path.name} of {path.parent} is not valid JSON ({exc}).") from exc
+
+
+def _read_summary(path: Path) -> Any:
+    """``summary.json``, or None (with a warning) when it is damaged: it is rebuilt from history."""
+    try:
+        return _read_json(path / "summary.json")
+    except DecodeError as exc:
+        warnings.warn(f"{exc} Rebuilt it from the history.", RunWarning, stacklevel=3)
         return None
 
 
@@ -114,7 +126,12 @@ class RunReader:
                 f"open_run: `path` expects a run directory with a run.json; got {str(path)!r}."
             )
         self.meta: dict[str, Any] = decode_value(meta)
-        self.metrics = MetricRegistry.from_json(self.meta.get("metrics"))
+        try:
+            self.metrics = MetricRegistry.from_json(self.meta.get("metrics"))
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise DecodeError(
+                f"open_run: run.json of {str(path)!r} has malformed `metrics` ({exc})."
+            ) from exc
 
     @property
     def id(self) -> str:
@@ -130,12 +147,15 @@ class RunReader:
 
     @property
     def config(self) -> dict[str, Any]:
-        return dict(self.meta.get("config") or {})
+        config = self.meta.get("config") or {}
+        if not isinstance(config, dict):
+            raise DecodeError(f"run.json of {str(self.dir)!r}: `config` is not a JSON object.")
+        return dict(config)
 
     @property
     def summary(self) -> dict[str, Any]:
         """``summary.json`` (flat ``a/b`` keys), or rebuilt from the history when it is missing."""
-        data = _read_json(self.dir / "summary.json")
+        data = _read_summary(self.dir)
         if isinstance(data, dict):
             return dict(decode_value(data))
         return rebuild_summary(self.dir, self.meta).to_dict()
@@ -252,7 +272,7 @@ def rebuild_summary(path: Path, meta: dict[str, Any]) -> Summary:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RunWarning)
         replay(path / "history.jsonl", summary)
-    stored = _read_json(path / "summary.json")
+    stored = _read_summary(path)
     if isinstance(stored, dict):
         summary.restore_explicit(
             {k: stored[k] for k in meta.get("summary_explicit") or [] if k in stored}
@@ -364,8 +384,13 @@ def problems(path: str | os.PathLike[str], *, check_files: bool = True) -> list[
     presence, size and sha256. Empty when the run is valid."""
     root = Path(path)
     out: list[str] = []
-    meta = _read_json(root / "run.json")
-    out.extend(f"run.json {p}" for p in schemas.problems(meta, "run"))
+    try:
+        meta = _read_json(root / "run.json")
+    except DecodeError as exc:
+        meta = None
+        out.append(f"run.json: {exc}")
+    else:
+        out.extend(f"run.json {p}" for p in schemas.problems(meta, "run"))
     refs: dict[str, dict[str, Any]] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RunWarning)
@@ -374,10 +399,15 @@ def problems(path: str | os.PathLike[str], *, check_files: bool = True) -> list[
             out.extend(f"{where} {p}" for p in schemas.problems(row, "history-row"))
             out.extend(_manifest_problems(row, where, refs))
     out.extend(f"history.jsonl: {w.message}" for w in caught)
-    summary = _read_json(root / "summary.json")
+    try:
+        summary = _read_json(root / "summary.json")
+    except DecodeError as exc:
+        summary = None
+        out.append(f"summary.json: {exc}")
     if summary is not None:
         out.extend(f"summary.json {p}" for p in schemas.problems(summary, "summary"))
-        out.extend(_manifest_problems(summary, "summary.json", refs))
+        if isinstance(summary, dict):
+            out.extend(_manifest_problems(summary, "summary.json", refs))
     if check_files:
         for rel, ref in sorted(refs.items()):
             try:

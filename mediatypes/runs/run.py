@@ -517,7 +517,14 @@ def init(
     >>> run = mediatypes.init(dir="runs", project="demo", config={"lr": 0.1})  # doctest: +SKIP
     """
     global _current
-    if id is not None and (not isinstance(id, str) or not id or "/" in id or id in (".", "..")):
+    if id is not None and (
+        not isinstance(id, str)
+        or not id
+        or "/" in id
+        or "\x00" in id
+        or id in (".", "..")
+        or not id.isprintable()  # control characters and lone surrogates cannot name a folder
+    ):
         raise InvalidInputError(f"init: `id` expects a folder-safe name; got {id!r}.")
     run_id = id or _new_id()
     if transport is not None:

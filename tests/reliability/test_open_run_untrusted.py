@@ -23,10 +23,9 @@ from ._util import outcome
 
 pytest.importorskip("mediatypes.runs")
 
+import mediatypes as mt
 from mediatypes.runs.history import RunWarning
 from mediatypes.runs.reader import problems
-
-import mediatypes as mt
 
 OFF: dict[str, Any] = dict(console=False, system_metrics=False, git=False, packages=False)
 SCRIPT = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
@@ -148,24 +147,7 @@ DAMAGE = {
 }
 
 
-# Bugs of the run layer found while it was still on its branch (not ours to edit then):
-# reported to its owner; the cases run (and may pass) but are not yet required to.
-KNOWN = {
-    "run.json truncated": "open_run raises orjson.JSONDecodeError",
-    "run.json bad config": "RunReader.config raises TypeError",
-    "run.json bad metrics": "MetricRegistry.from_json raises AttributeError",
-    "summary.json truncated": "RunReader.summary raises orjson.JSONDecodeError",
-    "summary.json a list": "problems() raises AttributeError",
-}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN[c], strict=False)) if c in KNOWN else c
-        for c in sorted(DAMAGE)
-    ],
-)
+@pytest.mark.parametrize("case", sorted(DAMAGE))
 def test_damaged_run_documents(run_dir: Path, case: str) -> None:
     name, damage = DAMAGE[case]
     target = run_dir / name
