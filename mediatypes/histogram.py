@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .core.arrays import is_tensor
+from .core.arrays import is_tensor, tensor_to_numpy
 from .core.media import Encoded, Media
 from .errors import (
     InvalidInputError,
@@ -127,7 +127,7 @@ class Histogram(Media):
 
     def _from_sequence(self, sequence: Any, n: int) -> None:
         if is_tensor(sequence):
-            sequence = sequence.detach().cpu().numpy()
+            sequence = tensor_to_numpy(sequence, "sequence", "Histogram")
         if isinstance(sequence, (str, bytes, dict)) or sequence is None:
             raise InvalidTypeError(
                 f"Histogram: `sequence` expects numbers (array, tensor, list); got {describe(sequence)}."
@@ -177,11 +177,12 @@ class Histogram(Media):
                 f"np.histogram; got {describe(pair)}."
             )
         try:
-            values = np.asarray(
-                pair[0].detach().cpu() if is_tensor(pair[0]) else pair[0], dtype=np.float64
-            )
-            edges = np.asarray(
-                pair[1].detach().cpu() if is_tensor(pair[1]) else pair[1], dtype=np.float64
+            values, edges = (
+                np.asarray(
+                    tensor_to_numpy(v, "np_histogram", "Histogram") if is_tensor(v) else v,
+                    dtype=np.float64,
+                )
+                for v in pair
             )
         except (TypeError, ValueError) as exc:
             raise InvalidTypeError(
