@@ -17,22 +17,32 @@ __version__ = "0.1.0"
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
     "Histogram": "mediatypes.histogram:Histogram",
+    "Html": "mediatypes.html:Html",
     "Image": "mediatypes.image:Image",
     "Loggable": "mediatypes.core.media:Loggable",
     "Media": "mediatypes.core.media:Media",
     "MediaError": "mediatypes.errors:MediaError",
+    "Molecule": "mediatypes.molecule:Molecule",
+    "Object3D": "mediatypes.object3d:Object3D",
+    "Plotly": "mediatypes.plotly_figure:Plotly",
     "Table": "mediatypes.table:Table",
+    "box3d": "mediatypes.object3d:box3d",
     "errors": "mediatypes.errors:",
     "schemas": "mediatypes.schemas:",
 }
 
 __all__ = [
     "Histogram",
+    "Html",
     "Image",
     "Loggable",
     "Media",
     "MediaError",
+    "Molecule",
+    "Object3D",
+    "Plotly",
     "Table",
+    "box3d",
     "errors",
     "schemas",
 ]
@@ -42,7 +52,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.media import Loggable, Media
     from .errors import MediaError
     from .histogram import Histogram
+    from .html import Html
     from .image import Image
+    from .molecule import Molecule
+    from .object3d import Object3D, box3d
+    from .plotly_figure import Plotly
     from .table import Table
 
 

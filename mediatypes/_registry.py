@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import importlib
 import os
+import types
 from typing import Any
 
 from .errors import InvalidInputError
 
-__all__ = ["ADAPTERS", "TYPES", "adapt", "load", "media_class"]
+__all__ = ["ADAPTERS", "MODULE_ADAPTERS", "TYPES", "adapt", "load", "media_class", "pyplot_image"]
 
 TYPES: dict[str, str] = {
     "chart": "charts.chart:Chart",
     "histogram": "mediatypes.histogram:Histogram",
+    "html-file": "mediatypes.html:Html",
     "image-file": "mediatypes.image:Image",
+    "molecule-file": "mediatypes.molecule:Molecule",
+    "object3D-file": "mediatypes.object3d:Object3D",
+    "plotly-file": "mediatypes.plotly_figure:Plotly",
     "table-file": "mediatypes.table:Table",
 }
 
@@ -26,7 +31,14 @@ ADAPTERS: dict[str, str] = {
     "matplotlib.figure.Figure": "mediatypes.image:Image",
     "pandas.DataFrame": "mediatypes.table:Table.from_dataframe",  # pandas >= 3
     "pandas.core.frame.DataFrame": "mediatypes.table:Table.from_dataframe",
+    "plotly.basedatatypes.BaseFigure": "mediatypes.plotly_figure:Plotly",  # FigureWidget etc.
+    "plotly.graph_objs._figure.Figure": "mediatypes.plotly_figure:Plotly",
     "polars.dataframe.frame.DataFrame": "mediatypes.table:Table.from_dataframe",
+}
+
+# A module object logged directly (by its ``__name__``) -> "module:callable" converting it.
+MODULE_ADAPTERS: dict[str, str] = {
+    "matplotlib.pyplot": "mediatypes._registry:pyplot_image",
 }
 
 
@@ -58,8 +70,17 @@ def adapt(value: Any) -> Any | None:
     """The media object for a foreign value (figure, DataFrame, …), or None if none applies."""
     if value is None or isinstance(value, (int, float, str, bool)):
         return None
+    if isinstance(value, types.ModuleType):
+        mod_ref = MODULE_ADAPTERS.get(value.__name__)
+        return None if mod_ref is None else _resolve(mod_ref)(value)
     for cls in type(value).__mro__:
         ref = ADAPTERS.get(f"{cls.__module__}.{cls.__qualname__}")
         if ref is not None:
             return _resolve(ref)(value)
     return None
+
+
+def pyplot_image(plt: Any) -> Any:
+    """``matplotlib.pyplot`` logged directly: the current figure as an ``Image`` (PNG, exact pixels)."""
+    figure = plt.gcf()
+    return adapt(figure) or _resolve("mediatypes.image:Image")(figure)
