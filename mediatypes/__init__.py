@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (module-level attributes are resolved on first access)
 _LAZY: dict[str, str] = {
+    "Audio": "mediatypes.audio:Audio",
     "Histogram": "mediatypes.histogram:Histogram",
     "Html": "mediatypes.html:Html",
     "Image": "mediatypes.image:Image",
@@ -26,12 +27,14 @@ _LAZY: dict[str, str] = {
     "Object3D": "mediatypes.object3d:Object3D",
     "Plotly": "mediatypes.plotly_figure:Plotly",
     "Table": "mediatypes.table:Table",
+    "Video": "mediatypes.video:Video",
     "box3d": "mediatypes.object3d:box3d",
     "errors": "mediatypes.errors:",
     "schemas": "mediatypes.schemas:",
 }
 
 __all__ = [
+    "Audio",
     "Histogram",
     "Html",
     "Image",
@@ -42,6 +45,7 @@ __all__ = [
     "Object3D",
     "Plotly",
     "Table",
+    "Video",
     "box3d",
     "errors",
     "schemas",
@@ -49,6 +53,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
+    from .audio import Audio
     from .core.media import Loggable, Media
     from .errors import MediaError
     from .histogram import Histogram
@@ -58,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .object3d import Object3D, box3d
     from .plotly_figure import Plotly
     from .table import Table
+    from .video import Video
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,7 @@ from .errors import InvalidInputError
 __all__ = ["ADAPTERS", "MODULE_ADAPTERS", "TYPES", "adapt", "load", "media_class", "pyplot_image"]
 
 TYPES: dict[str, str] = {
+    "audio-file": "mediatypes.audio:Audio",
     "chart": "charts.chart:Chart",
     "histogram": "mediatypes.histogram:Histogram",
     "html-file": "mediatypes.html:Html",
@@ -25,10 +26,13 @@ TYPES: dict[str, str] = {
     "object3D-file": "mediatypes.object3d:Object3D",
     "plotly-file": "mediatypes.plotly_figure:Plotly",
     "table-file": "mediatypes.table:Table",
+    "video-file": "mediatypes.video:Video",
 }
 
 ADAPTERS: dict[str, str] = {
     "matplotlib.figure.Figure": "mediatypes.image:Image",
+    # moviepy is never imported: Video reads any clip through iter_frames() and fps
+    "moviepy.video.VideoClip.VideoClip": "mediatypes.video:Video",
     "pandas.DataFrame": "mediatypes.table:Table.from_dataframe",  # pandas >= 3
     "pandas.core.frame.DataFrame": "mediatypes.table:Table.from_dataframe",
     "plotly.basedatatypes.BaseFigure": "mediatypes.plotly_figure:Plotly",  # FigureWidget etc.

@@ -167,6 +167,7 @@ class DirectoryStore:
         except OSError as exc:
             raise TransportError(f"cannot create the output folder {self.root}: {exc}") from exc
         self._root_real = os.path.realpath(self.root)
+        self._folders: set[Path] = set()  # folders already created (skips a mkdir syscall per file)
 
     def _target(self, relname: str) -> tuple[str, Path]:
         rel = f"{self.prefix}/{relname}" if self.prefix else relname
@@ -179,10 +180,12 @@ class DirectoryStore:
                     f"key folder {part!r} is a symlink leading outside {self._root_real}; refusing to write."
                 )
         target = Path(self._root_real, rel)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise TransportError(f"cannot create folder {target.parent}: {exc}") from exc
+        if target.parent not in self._folders:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise TransportError(f"cannot create folder {target.parent}: {exc}") from exc
+            self._folders.add(target.parent)
         if os.path.islink(target) or not _inside(self._root_real, os.path.realpath(target.parent)):
             raise UnsafePathError(f"{rel!r} would be written outside {self._root_real}; refusing.")
         return rel, target
