@@ -280,28 +280,56 @@ def test_charts_accept_tensors() -> None:
 # ---------------------------------------------------------------------------------- later types
 
 
-def test_video_tensor_tchw(tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", list(_variants(torch.zeros(1))))
+def test_video_tensor_variants(variant: str, tmp_path: Path) -> None:
+    import PIL.Image
+
     video = pytest.importorskip("mediatypes.video", reason="Video not on this branch yet")
     frames = _bf16_exact(4, 3, 16, 16)
+    t = _variants(frames)[variant]
     ref = video.Video(frames.numpy(), fps=4).save(tmp_path / "np")
-    got = video.Video(frames.to(torch.bfloat16).requires_grad_(True), fps=4).save(tmp_path / "t")
-    assert (tmp_path / "np" / ref["path"]).read_bytes() == (
-        tmp_path / "t" / got["path"]
-    ).read_bytes()
+    got = video.Video(t, fps=4).save(tmp_path / "t")
+    data = (tmp_path / "t" / got["path"]).read_bytes()
+    assert data == (tmp_path / "np" / ref["path"]).read_bytes()
+    with PIL.Image.open(io.BytesIO(data)) as gif:
+        assert gif.n_frames == 4 and gif.size == (16, 16)
 
 
-def test_audio_tensor(tmp_path: Path) -> None:
+def test_video_batch_from_strided_tensor(tmp_path: Path) -> None:
+    video = pytest.importorskip("mediatypes.video", reason="Video not on this branch yet")
+    frames = torch.randint(0, 256, (2, 3, 3, 8, 8), generator=GEN, dtype=torch.uint8)
+    strided = frames.permute(0, 1, 2, 4, 3).contiguous().permute(0, 1, 2, 4, 3)
+    assert not strided.is_contiguous()
+    ref = video.Video(frames.numpy(), fps=2).save(tmp_path / "np")
+    got = video.Video(strided, fps=2).save(tmp_path / "t")
+    assert ref["sha256"] == got["sha256"]
+
+
+@pytest.mark.parametrize("variant", list(_variants(torch.zeros(1))))
+def test_audio_tensor_variants(variant: str, tmp_path: Path) -> None:
     audio = pytest.importorskip("mediatypes.audio", reason="Audio not on this branch yet")
     sf = pytest.importorskip("soundfile")
-    samples = (torch.arange(1600, dtype=torch.float32) / 1600 - 0.5).requires_grad_(True)
-    manifest = audio.Audio(samples * 1.0, sample_rate=16000).save(tmp_path)
-    data, rate = sf.read(tmp_path / manifest["path"], dtype="float32")
-    assert rate == 16000
-    np.testing.assert_allclose(data, samples.detach().numpy(), atol=1 / 32767)
+    samples = torch.arange(1600, dtype=torch.float32) % 256 / 256 - 0.5  # bf16/fp16-exact
+    t = _variants(samples)[variant]
+    ref = audio.Audio(samples.numpy(), sample_rate=16000).save(tmp_path / "np")
+    manifest = audio.Audio(t, sample_rate=16000).save(tmp_path / "t")
+    data, rate = sf.read(tmp_path / "t" / manifest["path"], dtype="float32")
+    assert rate == 16000 and manifest["sha256"] == ref["sha256"]
+    np.testing.assert_allclose(data, samples.numpy(), atol=1 / 32767)
+
+
+def test_audio_stereo_from_transposed_tensor(tmp_path: Path) -> None:
+    audio = pytest.importorskip("mediatypes.audio", reason="Audio not on this branch yet")
+    sf = pytest.importorskip("soundfile")
+    chans = (torch.rand(2, 800, generator=GEN) - 0.5).requires_grad_(True)
+    manifest = audio.Audio(chans.t(), sample_rate=8000).save(tmp_path)  # (samples, 2) view
+    data, _ = sf.read(tmp_path / manifest["path"], dtype="float32")
+    assert data.shape == (800, 2)
+    np.testing.assert_allclose(data, chans.detach().t().numpy(), atol=1 / 32767)
 
 
 def test_summary_tensor_values(tmp_path: Path) -> None:
-    pytest.importorskip("mediatypes.runs", reason="run layer not on this branch yet")
+    pytest.importorskip("mediatypes.runs.run", reason="run layer not on this branch yet")
     t = torch.randn(10, 10, generator=GEN).to(torch.bfloat16).requires_grad_(True)
     with mt.init(
         dir=tmp_path, id="r", console=False, system_metrics=False, git=False, packages=False
