@@ -12,6 +12,7 @@ Run: ``PYTHONPATH=. python bench/bench_watch.py``
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import tempfile
 import time
@@ -28,7 +29,7 @@ OFF: dict[str, Any] = dict(console=False, system_metrics=False, git=False, packa
 
 def mlp(sizes: list[int]) -> torch.nn.Module:
     layers: list[torch.nn.Module] = []
-    for a, b in zip(sizes, sizes[1:]):
+    for a, b in itertools.pairwise(sizes):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     return torch.nn.Sequential(*layers[:-1])
 
