@@ -63,6 +63,14 @@ class Watcher:
         self.passes = 0  # backward passes counted so far
         self.logged = 0  # logging passes so far
         self._histogram = _registry.media_class("histogram")
+        # runs a function when the current backward pass has finished (what DDP/FSDP use)
+        engine = self.torch.autograd.Variable._execution_engine
+        self._queue = getattr(engine, "queue_callback", None)
+        if self._queue is None:  # pragma: no cover - torch >= 2.1 has both
+            raise RunError(
+                f"watch: torch {self.torch.__version__} has no autograd queue_callback; "
+                "watch needs torch >= 2.1."
+            )
         self._named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
         if not self._named:
             raise InvalidInputError(
@@ -79,7 +87,7 @@ class Watcher:
         # First backward pass only: every trainable parameter reports once.
         if not self._order:
             self._count()
-            self.torch.autograd.Variable._execution_engine.queue_callback(self._pick_sentinel)
+            self._queue(self._pick_sentinel)
         self._order.append(param)
 
     def _pick_sentinel(self) -> None:
@@ -97,7 +105,7 @@ class Watcher:
     def _count(self) -> None:
         self.passes += 1
         if self.passes % self.log_freq == 0:
-            self.torch.autograd.Variable._execution_engine.queue_callback(self._log)
+            self._queue(self._log)
 
     def _log(self) -> None:
         """Runs when the logging backward pass has finished: histograms, logged without commit."""
