@@ -98,26 +98,43 @@ def test_training_loop_logs_expected_histogram_rows(tmp_path: Path) -> None:
     assert isinstance(h, mt.Histogram) and h.count == 32
 
 
+def _near_inner_edges(t: Any, bins: int) -> int:
+    """How many values lie within rounding of an inner bin edge of [min, max]."""
+    lo, hi = float(t.min()), float(t.max())
+    pos = (t.double() - lo) * bins / (hi - lo)
+    near = (pos - pos.round()).abs() < 1e-4
+    return int((near & (pos > 0.5) & (pos < bins - 0.5)).sum())
+
+
+def _histc_vs_ours(t: Any) -> tuple[np.ndarray, np.ndarray]:
+    ours = mt.Histogram(t, num_bins=64).values
+    histc = torch.histc(t, bins=64, min=float(t.min()), max=float(t.max())).long().numpy()
+    return ours, histc
+
+
 def test_torch_histc_differs_only_at_bin_edges(tmp_path: Path) -> None:
-    """torch.histc splits [min, max] the same way but computes the bin of a value differently
-    (float32 arithmetic of (x - min) * bins / (max - min)), so a value within rounding of an
-    inner edge can land one bin over. Counts match numpy's except for such values."""
+    """Our histograms are numpy's exactly. torch.histc splits [min, max] into the same bins but
+    computes a value's bin as float32 (x - min) * bins / (max - min), so a value on (or within
+    rounding of) an inner edge may land one bin lower than numpy puts it; all other counts agree."""
     model = _model()
     with mt.init(dir=tmp_path, id="r", **OFF) as run:
         run.watch(model, log="gradients", log_freq=10)
         seen = _train(run, model, 10, snapshot_every=10)
     row = mt.open_run(tmp_path / "r").history(keys=["gradients/2.weight"])[0]
     grad = torch.from_numpy(seen[9]["2.weight"][0])
-    ours = np.array(row["gradients/2.weight"]["values"])
-    lo, hi = grad.min(), grad.max()
-    histc = torch.histc(grad, bins=64, min=float(lo), max=float(hi)).long().numpy()
+    logged = np.array(row["gradients/2.weight"]["values"])
+    ours, histc = _histc_vs_ours(grad)
+    assert logged.tolist() == ours.tolist() == np.histogram(grad.numpy(), bins=64)[0].tolist()
     assert histc.sum() == ours.sum() == grad.numel()
-    # values whose scaled position is within float32 rounding of an inner edge
-    pos = (grad.double() - float(lo)) * 64 / (float(hi) - float(lo))
-    near = int(
-        ((pos - pos.round()).abs() < 1e-4).logical_and(pos > 0.5).logical_and(pos < 63.5).sum()
-    )
-    assert np.abs(histc - ours).sum() <= 2 * near
+    assert np.abs(histc - ours).sum() <= 2 * _near_inner_edges(grad, 64)
+    # values placed exactly on the edges: numpy and histc disagree, only there
+    edges = torch.from_numpy(np.linspace(-0.37, 1.91, 65).astype(np.float32))
+    noise = torch.rand(500, generator=torch.Generator().manual_seed(2)) * 2.28 - 0.37
+    t = torch.cat([edges, noise.clamp(-0.37, 1.91)])
+    ours, histc = _histc_vs_ours(t)
+    assert ours.tolist() == np.histogram(t.numpy(), bins=64)[0].tolist()
+    assert histc.sum() == ours.sum() and (histc != ours).any()
+    assert 0 < np.abs(histc - ours).sum() <= 2 * _near_inner_edges(t, 64)
 
 
 def test_gradients_only_and_parameters_only(tmp_path: Path) -> None:
