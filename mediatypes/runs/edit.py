@@ -62,7 +62,7 @@ def _read(path: Path) -> Any:
         return None
 
 
-class RunSummary(dict):  # type: ignore[type-arg]
+class RunSummary(dict):
     """The summary of a run opened with ``open_run``: a dict whose changes are written through.
 
     Reads are the values of ``summary.json`` (flat ``a/b`` keys) as of the last read or write.
@@ -81,13 +81,13 @@ class RunSummary(dict):  # type: ignore[type-arg]
             raise KeyError(key)
         self._write({}, (key,))
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         """Set several values in one atomic write (nothing to do when called without any)."""
         changes = dict(*args, **kwargs)
         if changes:
             self._write(changes, ())
 
-    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+    def pop(self, key: str, *default: Any) -> Any:
         if key not in self:
             if default:
                 return default[0]
@@ -110,7 +110,7 @@ class RunSummary(dict):  # type: ignore[type-arg]
         key = next(reversed(list(self)))
         return key, self.pop(key)
 
-    def __ior__(self, other: Any) -> RunSummary:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> RunSummary:  # type: ignore[misc]
         self.update(other)
         return self
 
@@ -138,7 +138,7 @@ class RunSummary(dict):  # type: ignore[type-arg]
                 raw = encode_nonfinite(rebuild_summary(root, meta).to_dict())
             store = TrackingStore(DirectoryStore(root, prefix="media"))
             try:
-                staged = Summary(MetricRegistry(), store=lambda: store)  # type: ignore[arg-type,return-value]
+                staged = Summary(MetricRegistry(), store=lambda: store)
                 staged.update(changes)  # live-run conversion: arrays -> .npy + stats, media, a/b
                 new = encode_nonfinite(staged.to_dict())
                 doc = {k: v for k, v in raw.items() if k not in removed}

@@ -65,7 +65,7 @@ class Watcher:
         self._histogram = _registry.media_class("histogram")
         # runs a function when the current backward pass has finished (what DDP/FSDP use)
         engine = self.torch.autograd.Variable._execution_engine
-        self._queue = getattr(engine, "queue_callback", None)
+        self._queue: Any = getattr(engine, "queue_callback", None)
         if self._queue is None:  # pragma: no cover - torch >= 2.1 has both
             raise RunError(
                 f"watch: torch {self.torch.__version__} has no autograd queue_callback; "

@@ -15,9 +15,9 @@ import pytest
 
 pytest.importorskip("mediatypes.runs.run", reason="run layer not on this branch yet")
 
-import mediatypes as mt  # noqa: E402
-from mediatypes.errors import InvalidTypeError, RunError  # noqa: E402
-from mediatypes.runs.reader import problems  # noqa: E402
+import mediatypes as mt
+from mediatypes.errors import InvalidTypeError, RunError
+from mediatypes.runs.reader import problems
 
 OFF: dict[str, Any] = dict(console=False, system_metrics=False, git=False, packages=False)
 
