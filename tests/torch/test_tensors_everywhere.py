@@ -340,3 +340,23 @@ def test_summary_tensor_values(tmp_path: Path) -> None:
     assert r.summary["loss"] == 0.5
     assert r.summary["w"]["dtype"] == "float32" and r.summary["w"]["shape"] == [10, 10]
     np.testing.assert_array_equal(r.media("w"), t.detach().float().numpy())
+
+
+def test_logged_values_from_tensors(tmp_path: Path) -> None:
+    pytest.importorskip("mediatypes.runs.run", reason="run layer not on this branch yet")
+    loss = (torch.ones(3, requires_grad=True) * 0.5).mean()  # 0-d, part of a graph
+    with mt.init(
+        dir=tmp_path, id="r", console=False, system_metrics=False, git=False, packages=False
+    ) as run:
+        run.log(
+            {
+                "loss": loss,
+                "lr": torch.tensor(0.25, dtype=torch.bfloat16),
+                "w": mt.Histogram(torch.arange(8.0).to(torch.bfloat16), num_bins=4),
+                "img": mt.Image(torch.zeros(3, 4, 4, requires_grad=True)),
+            }
+        )
+    (row,) = mt.open_run(tmp_path / "r").history()
+    assert row["loss"] == 0.5 and row["lr"] == 0.25
+    assert row["w"]["values"] == [2, 2, 2, 2]
+    assert row["img"]["width"] == 4
