@@ -77,7 +77,6 @@ class Watcher:
                 f"watch: `model` has no parameters that require grad ({type(model).__name__}); "
                 "there is nothing to watch."
             )
-        self._warned_names = False
         self._handles = [
             p.register_post_accumulate_grad_hook(self._on_first) for _, p in self._named
         ]
@@ -124,12 +123,8 @@ class Watcher:
         self.logged += 1
         if not data:
             return
-        if self._warned_names:
-            run.log(data, commit=False)
-            return
         # PyTorch names hold dots ("fc1.weight"), which the metric-name check warns about once per
-        # new key; these names are ours to choose and are kept verbatim on purpose, so say it once.
-        self._warned_names = True
+        # new key; keeping PyTorch's names verbatim is deliberate here, so that warning is noise.
         with warnings.catch_warnings():
             warnings.filterwarnings(
                 "ignore", message=r"log: metric name '(gradients|parameters)/", category=Warning
@@ -180,6 +175,9 @@ def watch(
         )
     if isinstance(log_freq, bool) or not isinstance(log_freq, int) or log_freq < 1:
         raise InvalidInputError(f"watch: `log_freq` expects a positive int; got {log_freq!r}.")
+    max_bins = int(_registry.media_class("histogram").MAX_BINS)
+    if isinstance(num_bins, bool) or not isinstance(num_bins, int) or not 1 <= num_bins <= max_bins:
+        raise InvalidInputError(f"watch: `num_bins` expects 1 to {max_bins}; got {num_bins!r}.")
     if not isinstance(prefix, str):
         raise InvalidTypeError(f"watch: `prefix` expects a str; got {describe(prefix)}.")
     _check_model(model)

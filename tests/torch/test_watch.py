@@ -216,6 +216,8 @@ def test_bad_arguments(tmp_path: Path) -> None:
             run.watch(_model(), log="weights")
         with pytest.raises(InvalidInputError, match=r"watch: `log_freq` expects a positive int"):
             run.watch(_model(), log_freq=0)
+        with pytest.raises(InvalidInputError, match=r"watch: `num_bins` expects 1 to 512"):
+            run.watch(_model(), num_bins=513)
         with pytest.raises(InvalidTypeError, match=r"watch: `model` expects a torch.nn.Module"):
             run.watch(torch.ones(3))
         frozen = _model().requires_grad_(False)
