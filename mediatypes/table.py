@@ -288,10 +288,13 @@ class Table(Media):
                 f"got {len(row)}."
             )
         self._check_rows(self._nrows + 1)
-        row = tuple(map(untensor, row))  # torch tensors: 0-d -> number, else ndarray
         kinds = []
-        for name, kind, value in zip(self._names, self._types, row, strict=False):
+        for j, (name, kind, value) in enumerate(zip(self._names, self._types, row, strict=False)):
             new = _kind_of(type(value))
+            if new is None and is_tensor(value):  # torch: 0-d -> number, else ndarray
+                row = tuple(map(untensor, row))
+                value = row[j]
+                new = _kind_of(type(value))
             if new is None:
                 raise _unsupported(name, value, self._nrows)
             if new != kind and "none" not in (new, kind):
