@@ -64,7 +64,9 @@ def _numbers(value: Any, param: str) -> list[Any]:
             )
         return arr.tolist()
     if isinstance(arr, Sequence) and not isinstance(arr, (str, bytes)):
-        return [untensor(v) for v in arr]
+        if any(t.__module__.startswith("torch") for t in set(map(type, arr))):
+            return [untensor(v) for v in arr]  # 0-d tensors -> numbers
+        return list(arr)
     raise InvalidTypeError(
         f"charts.line_series: `{param}` expects a list or 1-D array of numbers; got {describe(value)}."
     )
