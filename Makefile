@@ -15,8 +15,10 @@ $(VENV)/.stamp-%: pyproject.toml
 test: $(VENV)/.stamp-test
 	$(PY) -m pytest -q -n $(JOBS) -p no:cacheprovider
 
-demo: $(VENV)/.stamp-all
+demo: $(VENV)/.stamp-demo
+	rm -rf demo-out
 	$(PY) -m mediatypes demo demo-out
+	$(PY) -m mediatypes validate demo-out
 
 check: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,168 @@
+"""``mediatypes info PATH``: what a manifest, a folder of manifests or a run directory holds."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .. import _json
+from ..core.media import MANIFEST_SUFFIX, file_refs
+from ..errors import InvalidInputError
+from ._output import emit_json, wrap
+from .validate import _manifests_in, is_run_dir
+
+EPILOG = """examples:
+  mediatypes info out/cat.manifest.json
+  mediatypes info runs/2024-demo --json"""
+
+# manifest fields worth a mention, in display order
+_FIELDS = (
+    "format", "width", "height", "mode", "frames", "fps", "duration", "codec", "sample_rate",
+    "channels", "num_points", "nrows", "ncols", "caption",
+)  # fmt: skip
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "info",
+        help="describe a manifest or a run directory",
+        description=wrap(
+            "Describe what a manifest (or a folder of manifests) or a run directory holds: "
+            "type, size and key fields of each media; the config, summary, history keys and media "
+            "of a run."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print the description as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def describe_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"_type": manifest.get("_type")}
+    if manifest.get("_type") == "media-list":
+        out["count"] = manifest.get("count")
+        out["item_type"] = manifest.get("item_type")
+    for key in _FIELDS:
+        if manifest.get(key) is not None:
+            out[key] = manifest[key]
+    refs = file_refs(manifest)
+    if refs:
+        out["files"] = len(refs)
+        out["bytes"] = sum(int(r.get("size") or 0) for r in refs)
+        if isinstance(manifest.get("path"), str):
+            out["path"] = manifest["path"]
+    return out
+
+
+def _load(path: Path) -> Any:
+    try:
+        return _json.loads(path.read_bytes())
+    except (OSError, _json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"info: cannot read {path} ({exc})") from exc
+
+
+def describe_run(run_dir: Path) -> dict[str, Any]:
+    meta = _load(run_dir / "run.json") if (run_dir / "run.json").is_file() else {}
+    summary = _load(run_dir / "summary.json") if (run_dir / "summary.json").is_file() else {}
+    rows, partial, steps = 0, False, []
+    keys: Counter[str] = Counter()
+    media: Counter[str] = Counter()
+    history = run_dir / "history.jsonl"
+    if history.is_file():
+        for line in history.read_bytes().splitlines():
+            if not line.strip():
+                continue
+            try:
+                row = _json.loads(line)
+            except _json.JSONDecodeError:
+                partial = True
+                continue
+            rows += 1
+            if isinstance(row, dict):
+                steps.append(row.get("_step"))
+                for k, v in row.items():
+                    if not k.startswith("_"):
+                        keys[k] += 1
+                    for _, m in _manifests_in(v, "$"):
+                        media[str(m.get("_type"))] += 1
+    files = [p for p in run_dir.rglob("*") if p.is_file()]
+    numeric_steps = [s for s in steps if isinstance(s, int)]
+    return {
+        "run_dir": str(run_dir),
+        "run": {k: v for k, v in meta.items() if k != "config"} if isinstance(meta, dict) else meta,
+        "config": meta.get("config") if isinstance(meta, dict) else None,
+        "rows": rows,
+        "steps": [min(numeric_steps), max(numeric_steps)] if numeric_steps else None,
+        "partial_last_line": partial,
+        "history_keys": dict(sorted(keys.items())),
+        "media": dict(sorted(media.items())),
+        "summary": summary,
+        "files": len(files),
+        "bytes": sum(p.stat().st_size for p in files),
+    }
+
+
+def _short(value: Any, width: int = 70) -> str:
+    text = value if isinstance(value, str) else _json.dumps(value).decode()
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_run(d: dict[str, Any]) -> None:
+    print(f"run directory {d['run_dir']}: {d['files']} files, {d['bytes']:,} bytes")
+    for k, v in sorted((d["run"] or {}).items()):
+        print(f"  {k}: {_short(v)}")
+    if d["config"]:
+        print("config:")
+        for k, v in sorted(d["config"].items()):
+            print(f"  {k}: {_short(v)}")
+    steps = f" (steps {d['steps'][0]}..{d['steps'][1]})" if d["steps"] else ""
+    partial = (
+        "; the last line is partial (try `mediatypes recover`)" if d["partial_last_line"] else ""
+    )
+    print(f"history: {d['rows']} rows{steps}{partial}")
+    for k, n in d["history_keys"].items():
+        print(f"  {k}: in {n} rows")
+    if d["media"]:
+        print("media: " + ", ".join(f"{n} {t}" for t, n in d["media"].items()))
+    if d["summary"]:
+        print("summary:")
+        for k, v in sorted(d["summary"].items()):
+            if isinstance(v, dict) and "_type" in v:
+                v = f"<{v['_type']}>"
+            print(f"  {k}: {_short(v)}")
+
+
+def _print_manifest(name: str, d: dict[str, Any]) -> None:
+    fields = ", ".join(f"{k}={_short(v, 40)}" for k, v in d.items() if k not in ("_type", "path"))
+    print(f"{name}: {d['_type']}" + (f" ({fields})" if fields else ""))
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    result: dict[str, Any]
+    if is_run_dir(path):
+        result = describe_run(path)
+        if args.json:
+            emit_json(result)
+        else:
+            _print_run(result)
+        return 0
+    if path.is_dir():
+        files = sorted(path.rglob("*" + MANIFEST_SUFFIX))
+        if not files:
+            raise InvalidInputError(f"info: no manifests or run directory in {path}")
+        result = {str(f.relative_to(path)): describe_manifest(_load(f)) for f in files}
+    elif path.is_file():
+        result = {str(path): describe_manifest(_load(path))}
+    else:
+        raise InvalidInputError(f"info: no such file or folder: {path}")
+    if args.json:
+        emit_json(result)
+    else:
+        for name, d in result.items():
+            _print_manifest(name, d)
+    return 0

@@ -1,0 +1,59 @@
+"""``mediatypes recover RUN_DIR``: rebuild what a crashed run did not finish (run layer's reader)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidInputError
+from ._output import emit_json, wrap
+
+EPILOG = """example:
+  mediatypes recover runs/2024-demo     # then: mediatypes validate runs/2024-demo"""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "recover",
+        help="repair a run directory left behind by a crash",
+        description=wrap(
+            "Rebuild what a crashed or killed run did not finish: drop a partial last "
+            "history line, rebuild the summary from the history and mark the run as crashed."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--json", action="store_true", help="print the recovery report as JSON")
+    p.set_defaults(func=run)
+
+
+def _recover_fn() -> Any:
+    try:
+        return importlib.import_module("mediatypes.runs.reader").recover
+    except (ImportError, AttributeError):
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from .validate import is_run_dir
+
+    path = Path(args.run_dir)
+    if not is_run_dir(path):
+        raise InvalidInputError(
+            f"recover: `RUN_DIR` expects a run directory (with run.json or history.jsonl); "
+            f"got {str(path)!r}."
+        )
+    recover = _recover_fn()
+    if recover is None:
+        raise InvalidInputError("recover: the run layer is not available in this installation.")
+    report = recover(path)
+    data = report if isinstance(report, dict) else {"result": repr(report)}
+    if args.json:
+        emit_json({"run_dir": str(path), **data})
+    else:
+        details = ", ".join(f"{k}: {v}" for k, v in data.items()) if data else "nothing to do"
+        print(f"recovered {path} ({details})")
+    return 0
