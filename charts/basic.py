@@ -54,9 +54,9 @@ def histogram(table: Table, value: str, title: str = "") -> Chart:
 def _numbers(value: Any, param: str) -> list[Any]:
     import numpy as np
 
-    arr = value
-    if hasattr(value, "detach"):  # torch tensor
-        arr = value.detach().cpu().numpy()
+    from mediatypes.core.arrays import untensor
+
+    arr = untensor(value)  # torch tensor -> numpy
     if isinstance(arr, np.ndarray):
         if arr.ndim != 1:
             raise ShapeError(
@@ -64,6 +64,8 @@ def _numbers(value: Any, param: str) -> list[Any]:
             )
         return arr.tolist()
     if isinstance(arr, Sequence) and not isinstance(arr, (str, bytes)):
+        if any(t.__module__.startswith("torch") for t in set(map(type, arr))):
+            return [untensor(v) for v in arr]  # 0-d tensors -> numbers
         return list(arr)
     raise InvalidTypeError(
         f"charts.line_series: `{param}` expects a list or 1-D array of numbers; got {describe(value)}."
@@ -73,12 +75,13 @@ def _numbers(value: Any, param: str) -> list[Any]:
 def _is_nested(value: Any) -> bool:
     import numpy as np
 
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
+    from mediatypes.core.arrays import untensor
+
+    value = untensor(value)
     if isinstance(value, np.ndarray):
         return value.ndim == 2
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) > 0:
-        first = value[0]
+        first = untensor(value[0])
         return isinstance(first, np.ndarray) or (
             isinstance(first, Sequence) and not isinstance(first, (str, bytes))
         )

@@ -50,8 +50,10 @@ def _array(value: Any, param: str, owner: str) -> Any:
 
     if value is None:
         raise InvalidInputError(f"{owner}: `{param}` is required.")
-    if hasattr(value, "detach") and type(value).__module__.startswith("torch"):
-        value = value.detach().cpu().numpy()
+    from mediatypes.core.arrays import is_tensor, tensor_to_numpy
+
+    if is_tensor(value):
+        value = tensor_to_numpy(value, param, owner)
     if isinstance(value, (str, bytes, dict, set)):
         raise InvalidTypeError(
             f"{owner}: `{param}` expects an array or list; got {describe(value)}."

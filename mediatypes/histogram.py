@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .core.arrays import is_tensor
+from .core.arrays import is_tensor, tensor_to_numpy
 from .core.media import Encoded, Media
 from .errors import (
     InvalidInputError,
@@ -159,7 +159,7 @@ class Histogram(Media):
 
     def _from_sequence(self, sequence: Any, n: int) -> None:
         if is_tensor(sequence):
-            sequence = sequence.detach().cpu().numpy()
+            sequence = tensor_to_numpy(sequence, "sequence", "Histogram")
         if isinstance(sequence, (str, bytes, dict)) or sequence is None:
             raise InvalidTypeError(
                 f"Histogram: `sequence` expects numbers (array, tensor, list); got {describe(sequence)}."
@@ -215,7 +215,8 @@ class Histogram(Media):
             )
         try:
             values, edges = (
-                np.asarray(p.detach().cpu() if is_tensor(p) else p) for p in (pair[0], pair[1])
+                np.asarray(tensor_to_numpy(p, "np_histogram", "Histogram") if is_tensor(p) else p)
+                for p in (pair[0], pair[1])
             )
             if values.dtype.kind not in "biuf" or edges.dtype.kind not in "biuf":
                 # complex would lose its imaginary part, strings would parse: refuse both

@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 
 from ._optional import require
-from .core.arrays import check_finite, to_numpy
+from .core.arrays import check_finite, to_numpy, untensor
 from .core.media import Encoded, Media, Payload, check_caption
 from .core.store import safe_relpath
 from .errors import (
@@ -88,7 +88,7 @@ def _vector(value: Any, n: int, param: str) -> np.ndarray:
     if isinstance(value, (str, bytes, Mapping)):
         raise InvalidTypeError(f"{OWNER}: `{param}` expects {n} numbers; got {describe(value)}.")
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.asarray(untensor(value), dtype=np.float64)
     except (TypeError, ValueError):
         raise InvalidTypeError(
             f"{OWNER}: `{param}` expects {n} numbers; got {describe(value)}."
@@ -123,7 +123,7 @@ def _box(value: Any, param: str) -> dict[str, Any]:
     if "corners" not in value:
         raise InvalidInputError(f"{OWNER}: `{param}` expects a `corners` entry (8 × [x, y, z]).")
     try:
-        corners = np.asarray(value["corners"], dtype=np.float64)
+        corners = np.asarray(untensor(value["corners"]), dtype=np.float64)
     except (TypeError, ValueError):
         raise InvalidTypeError(
             f"{OWNER}: `{param}.corners` expects 8 corners of [x, y, z]; "
@@ -146,7 +146,7 @@ def _box(value: Any, param: str) -> dict[str, Any]:
         box["label"] = label
     if value.get("color") is not None:
         box["color"] = _color(value["color"], f"{param}.color")
-    score = value.get("score")
+    score = untensor(value.get("score"))
     if score is not None:
         if isinstance(score, bool) or not isinstance(score, (int, float, np.number)):
             raise InvalidTypeError(

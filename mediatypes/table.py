@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from . import _json
+from .core.arrays import is_tensor, to_numpy, untensor
 from .core.media import Media, Payload, TrackingStore, root_path
 from .core.store import Store
 from .errors import (
@@ -129,6 +130,8 @@ class Table(Media):
             return
         import numpy as np
 
+        if is_tensor(data):
+            data = to_numpy(data, "data", "Table", copy=True)
         if isinstance(data, np.ndarray) and data.dtype == object:
             if data.ndim != 2:
                 raise ShapeError(
@@ -306,8 +309,12 @@ class Table(Media):
             )
         self._check_rows(self._nrows + 1)
         kinds = []
-        for name, kind, value in zip(self._names, self._types, row, strict=False):
+        for j, (name, kind, value) in enumerate(zip(self._names, self._types, row, strict=False)):
             new = _kind_of(type(value))
+            if new is None and is_tensor(value):  # torch: 0-d -> number, else ndarray
+                row = tuple(map(untensor, row))
+                value = row[j]
+                new = _kind_of(type(value))
             if new is None:
                 raise _unsupported(name, value, self._nrows)
             if new != kind and "none" not in (new, kind):
@@ -327,6 +334,8 @@ class Table(Media):
         self._check_names([*self._names, name])
         import numpy as np
 
+        if is_tensor(data):
+            data = to_numpy(data, "data", "Table.add_column", copy=True)
         if isinstance(data, np.ndarray) and data.dtype != object:
             if data.ndim != 1:
                 raise ShapeError(
@@ -573,9 +582,16 @@ def _conflict(name: str, kind: str, new: str, value: Any, row: int) -> InvalidTy
 
 
 def _infer(name: str, col: list[Any], start: int) -> str:
-    """The kind of a column from the set of its Python types (no per-cell Python code)."""
+    """The kind of a column from the set of its Python types (no per-cell Python code).
+
+    Torch tensor cells are converted in place first (0-d -> number, else ndarray).
+    """
+    types = set(map(type, col))
+    if any(t.__module__.startswith("torch") for t in types):
+        col[:] = map(untensor, col)
+        types = set(map(type, col))
     kinds: set[str] = set()
-    for t in set(map(type, col)):
+    for t in types:
         kind = _kind_of(t)
         if kind is None:
             i = next(i for i, v in enumerate(col) if type(v) is t)

@@ -12,23 +12,87 @@ Float → 8-bit rule (documented in the README and tested pixel by pixel):
 Rounding is half-up (``floor(v + 0.5)``). Integer and bool arrays are never rescaled: bool becomes
 0/255, uint8 is kept, other integers must already lie in 0–255 (uint16 grayscale is kept as 16-bit).
 NaN and ±Inf are always an error.
+
+Torch tensors (``tensor_to_numpy``) are detached, moved to the CPU, densified (sparse layouts),
+dequantized, and have lazy conjugate/negative bits resolved. Float dtypes numpy lacks (bfloat16,
+the float8 family) are upcast to float32 and complex32 to complex64 — exactly, as every such value
+is representable. A "meta" tensor holds no data and is refused with a clear error.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidTypeError, NonFiniteError, ShapeError, describe
+from ..errors import InvalidInputError, InvalidTypeError, NonFiniteError, ShapeError, describe
 
-__all__ = ["check_finite", "float_to_uint8", "is_tensor", "to_numpy"]
+__all__ = [
+    "check_finite",
+    "float_to_uint8",
+    "is_tensor",
+    "tensor_to_numpy",
+    "to_numpy",
+    "untensor",
+]
+
+_NUMPY_FLOATS = ("torch.float16", "torch.float32", "torch.float64")
 
 
 def is_tensor(value: Any) -> bool:
     """True for torch tensors (checked by module name, so torch is never imported here)."""
     return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def tensor_to_numpy(
+    t: Any, param: str = "data", owner: str = "mediatypes", *, copy: bool = False
+) -> np.ndarray:
+    """A numpy array holding a torch tensor's values (rules in the module docstring).
+
+    Without ``copy`` the result may share memory with a CPU tensor (no copy is made when none is
+    needed); with ``copy`` it never does.
+    """
+    torch = sys.modules["torch"]  # already imported: we hold a tensor
+    t = t.detach()
+    device = t.device.type
+    if device == "meta":
+        raise InvalidInputError(
+            f"{owner}: `{param}` is a tensor on the 'meta' device, which holds no values; "
+            "materialize it first (e.g. torch.empty_like(t, device='cpu'))."
+        )
+    shared = device == "cpu"  # .numpy() of a CPU tensor is a view of its storage
+    try:
+        if t.layout is not torch.strided:
+            t, shared = t.to_dense(), False
+        if t.is_quantized:
+            t, shared = t.dequantize(), False
+        if device != "cpu":
+            t = t.cpu()
+        dtype = str(t.dtype)
+        if t.is_floating_point() and dtype not in _NUMPY_FLOATS:
+            t, shared = t.float(), False  # bfloat16 / float8: exact in float32
+        elif dtype == "torch.complex32":
+            t, shared = t.to(dtype=torch.complex64), False
+        arr: np.ndarray = t.numpy(force=True)  # also resolves conjugate / negative bits
+    except (TypeError, RuntimeError) as exc:  # NotImplementedError is a RuntimeError
+        raise InvalidTypeError(
+            f"{owner}: `{param}` expects a tensor with a numeric dtype; got {describe(t)} "
+            f"({type(exc).__name__}: {exc})."
+        ) from exc
+    if copy and shared:
+        arr = arr.copy()
+    return arr
+
+
+def untensor(value: Any) -> Any:
+    """A tensor as numpy (0-d tensors as a Python scalar); anything else unchanged."""
+    if not is_tensor(value):
+        return value
+    if value.dim() == 0 and not value.is_quantized and value.device.type != "meta":
+        return value.detach().item()
+    return tensor_to_numpy(value, copy=True)
 
 
 def to_numpy(value: Any, param: str, owner: str, *, copy: bool = False) -> np.ndarray:
@@ -40,7 +104,8 @@ def to_numpy(value: Any, param: str, owner: str, *, copy: bool = False) -> np.nd
     if isinstance(value, np.ndarray):
         arr = value
     elif is_tensor(value):
-        arr = value.detach().cpu().numpy()
+        arr = tensor_to_numpy(value, param, owner, copy=copy)
+        value = None  # already owned when a copy was asked for
     elif hasattr(value, "__array__") and not isinstance(value, (str, bytes)):
         arr = np.asarray(value)
     else:

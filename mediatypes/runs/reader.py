@@ -18,7 +18,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _json, schemas
 from ..core.media import file_refs
@@ -27,6 +27,9 @@ from ..errors import DecodeError, MediaFileNotFoundError, RunError, TransportErr
 from .history import RESERVED, RunWarning, decode_value, encode_nonfinite, value_kind
 from .metrics import MetricRegistry
 from .summary import Summary
+
+if TYPE_CHECKING:
+    from .edit import RunSummary
 
 __all__ = ["RunReader", "iter_rows", "open_run", "problems", "recover", "replay"]
 
@@ -153,12 +156,17 @@ class RunReader:
         return dict(config)
 
     @property
-    def summary(self) -> dict[str, Any]:
-        """``summary.json`` (flat ``a/b`` keys), or rebuilt from the history when it is missing."""
+    def summary(self) -> RunSummary:
+        """``summary.json`` (flat ``a/b`` keys), or rebuilt from the history when it is missing.
+
+        Editable once the run is not running: changes are written through (``runs.edit``).
+        """
+        from .edit import RunSummary
+
         data = _read_summary(self.dir)
         if isinstance(data, dict):
-            return dict(decode_value(data))
-        return rebuild_summary(self.dir, self.meta).to_dict()
+            return RunSummary(self.dir, dict(decode_value(data)))
+        return RunSummary(self.dir, rebuild_summary(self.dir, self.meta).to_dict())
 
     @property
     def _history(self) -> Path:

@@ -330,6 +330,24 @@ class Run:
         self._touch_meta()
         return spec
 
+    def watch(
+        self, model: Any, log: str | None = "gradients", log_freq: int = 100, **kwargs: Any
+    ) -> Any:
+        """Histograms of a PyTorch model's gradients/parameters every ``log_freq`` backward
+        passes (``mediatypes.runs.watch``).
+
+        >>> run.watch(model, log="all", log_freq=50)  # doctest: +SKIP
+        """
+        from .watch import watch
+
+        return watch(self, model, log, log_freq, **kwargs)
+
+    def unwatch(self, model: Any = None) -> None:
+        """Remove the hooks of ``model`` (all watched models when None)."""
+        from .watch import unwatch
+
+        unwatch(self, model)
+
     # ---- background ticks -------------------------------------------------------------------
     def _touch_meta(self) -> None:
         self._meta_dirty = True
@@ -392,6 +410,8 @@ class Run:
             if self._finished:
                 return
             self._finished = True
+        if "mediatypes.runs.watch" in sys.modules:  # remove watch hooks before the last commit
+            sys.modules["mediatypes.runs.watch"].unwatch(self)
         code = 0 if exit_code is None else int(exit_code)
         try:
             self.history.commit(close=True)
