@@ -33,7 +33,7 @@ from typing import Any, ClassVar, NoReturn
 import numpy as np
 
 from .core.arrays import check_finite, float_to_uint8, to_numpy
-from .core.media import Encoded, Media, Payload, check_caption, root_path
+from .core.media import Encoded, Media, Payload, check_caption, kept_payload, root_path
 from .errors import (
     DecodeError,
     EncodingError,
@@ -294,11 +294,7 @@ class Video(Media):
 
     def _encode(self) -> Encoded:
         if self._file is not None:
-            payload = (
-                Payload(self.format, source=self._source)
-                if self._source is not None
-                else Payload(self.format, data=self._data)
-            )
+            payload = kept_payload(self.format, self._source, self._data)
             return payload, {**self._file, "caption": self.caption}
         assert self._frames is not None
         frames = self._frames

@@ -27,6 +27,7 @@ __all__ = [
     "Payload",
     "TrackingStore",
     "file_refs",
+    "kept_payload",
     "list_manifest",
     "save_manifest",
 ]
@@ -49,6 +50,11 @@ class Payload:
 
 
 Encoded = tuple[Payload | None, dict[str, Any]]
+
+
+def kept_payload(ext: str, source: str | None, data: bytes | None) -> Payload:
+    """The payload of an input file kept byte-for-byte: copied from its path, else its bytes."""
+    return Payload(ext, source=source) if source is not None else Payload(ext, data=data)
 
 
 @runtime_checkable
