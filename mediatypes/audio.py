@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .core.arrays import check_finite, to_numpy
+from .core.inputs import is_binary_source, read_binary
 from .core.media import Encoded, Media, Payload, check_caption, kept_payload, root_path
 from .errors import (
     DecodeError,
@@ -149,17 +150,8 @@ class Audio(Media):
                 )
             self._source = str(path)
             self._init_kept(str(path), _EXT_FORMAT[ext], fmt, sample_rate)
-        elif isinstance(data_or_path, (bytes, bytearray, memoryview)) or hasattr(
-            data_or_path, "read"
-        ):
-            data = data_or_path.read() if hasattr(data_or_path, "read") else bytes(data_or_path)
-            if not isinstance(data, bytes):
-                raise InvalidTypeError(
-                    f"{OWNER}: `data_or_path` file object must be opened in binary mode; got "
-                    f"{type(data).__name__} from read()."
-                )
-            if not data:
-                raise DecodeError(f"{OWNER}: `data_or_path` file object is empty.")
+        elif is_binary_source(data_or_path):
+            data = read_binary(data_or_path, "data_or_path", OWNER)
             self._data = data
             self._init_kept(io.BytesIO(data), None, fmt, sample_rate)
         else:

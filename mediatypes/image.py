@@ -33,6 +33,7 @@ import numpy as np
 import PIL.Image
 
 from .core.arrays import check_finite, float_to_uint8, is_tensor, to_numpy
+from .core.inputs import read_binary
 from .core.media import Encoded, Media, Payload, check_caption, root_path
 from .errors import (
     DecodeError,
@@ -142,15 +143,8 @@ def _read_source(data: Any) -> tuple[bytes, str]:
             ) from exc
         with open(path, "rb") as fh:
             return fh.read(), f"file {path!r}"
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data), "the bytes given as `data`"
-    raw = data.read()
-    if not isinstance(raw, (bytes, bytearray)):
-        raise InvalidTypeError(
-            f"{OWNER}: `data` file object must be opened in binary mode ('rb'); "
-            f"read() returned {type(raw).__name__}."
-        )
-    return bytes(raw), "the file object given as `data`"
+    what = "the file object" if hasattr(data, "read") else "the bytes"
+    return read_binary(data, "data", OWNER), f"{what} given as `data`"
 
 
 def _check_pixels(cls: type[Image], width: int, height: int, what: str) -> None:

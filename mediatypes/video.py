@@ -33,6 +33,7 @@ from typing import Any, ClassVar, NoReturn
 import numpy as np
 
 from .core.arrays import check_finite, float_to_uint8, to_numpy
+from .core.inputs import is_binary_source, read_binary
 from .core.media import Encoded, Media, Payload, check_caption, kept_payload, root_path
 from .errors import (
     DecodeError,
@@ -194,9 +195,7 @@ class Video(Media):
         self._data: bytes | None = None
         if isinstance(data_or_path, (str, os.PathLike)):
             self._init_path(Path(data_or_path), fmt, fps)
-        elif isinstance(data_or_path, (bytes, bytearray, memoryview)) or hasattr(
-            data_or_path, "read"
-        ):
+        elif is_binary_source(data_or_path):
             self._init_bytes(data_or_path, fmt, fps)
         elif hasattr(data_or_path, "iter_frames") and hasattr(data_or_path, "fps"):
             clip_fps = _check_fps(fps if fps is not None else data_or_path.fps)
@@ -263,14 +262,7 @@ class Video(Media):
         self._init_kept(str(path), _EXT_FORMAT[ext], fmt, fps)
 
     def _init_bytes(self, value: Any, fmt: str | None, fps: Any) -> None:
-        data = value.read() if hasattr(value, "read") else bytes(value)
-        if not isinstance(data, bytes):
-            raise InvalidTypeError(
-                f"{OWNER}: `data_or_path` file object must be opened in binary mode; got "
-                f"{type(data).__name__} from read()."
-            )
-        if not data:
-            raise DecodeError(f"{OWNER}: `data_or_path` file object is empty.")
+        data = read_binary(value, "data_or_path", OWNER)
         self._data = data
         self._init_kept(io.BytesIO(data), None, fmt, fps)
 
