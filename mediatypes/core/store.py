@@ -16,12 +16,13 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol, TypedDict, runtime_checkable
+from typing import BinaryIO, Protocol, TypedDict, runtime_checkable
 
 from ..errors import InvalidInputError, InvalidTypeError, TransportError, UnsafePathError
 
@@ -30,6 +31,7 @@ __all__ = [
     "FileRef",
     "MemoryStore",
     "Store",
+    "atomic_copy",
     "atomic_write",
     "file_sha256",
     "safe_relpath",
@@ -141,14 +143,12 @@ def file_sha256(path: str | os.PathLike[str]) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, *, durable: bool = False) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path = os.fspath(path)
+def _atomic(path: str, fill: Callable[[BinaryIO], object], durable: bool) -> None:
     folder = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fill(fh)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -157,6 +157,23 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, durable: bool = F
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
+    _atomic(os.fspath(path), lambda fh: fh.write(data), durable)
+
+
+def atomic_copy(
+    path: str | os.PathLike[str], source: str | os.PathLike[str], *, durable: bool = False
+) -> None:
+    """Copy the file ``source`` to ``path`` (1 MiB blocks) via a temp file and ``os.replace``."""
+
+    def fill(out: BinaryIO) -> None:
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+
+    _atomic(os.fspath(path), fill, durable)
 
 
 def _name(key: str, digest: str, ext: str) -> str:
@@ -212,15 +229,28 @@ class DirectoryStore:
             raise UnsafePathError(f"{rel!r} would be written outside {self._root_real}; refusing.")
         return rel, target
 
+    def _write(self, target: Path, write: Callable[[], None], what: str) -> None:
+        """Run ``write``; if the folder vanished since it was created (deleted from outside),
+        create it again once instead of failing every later write."""
+        try:
+            try:
+                write()
+            except FileNotFoundError:
+                self._folders.discard(target.parent)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
+                write()
+        except OSError as exc:
+            raise TransportError(f"cannot write {what}: {exc}") from exc
+
     def put(self, key: str, data: bytes, ext: str) -> tuple[FileRef, bool]:
         digest = hashlib.sha256(data).hexdigest()
         rel, target = self._target(_name(key, digest, ext))
         created = not target.exists()
         if created:
-            try:
-                atomic_write(target, data, durable=self.durable)
-            except OSError as exc:
-                raise TransportError(f"cannot write {target}: {exc}") from exc
+            self._write(
+                target, lambda: atomic_write(target, data, durable=self.durable), str(target)
+            )
         return {"path": rel, "sha256": digest, "size": len(data)}, created
 
     def put_file(self, key: str, source: str | os.PathLike[str], ext: str) -> tuple[FileRef, bool]:
@@ -228,25 +258,17 @@ class DirectoryStore:
         rel, target = self._target(_name(key, digest, ext))
         created = not target.exists()
         if created:
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                    while block := src.read(1 << 20):
-                        out.write(block)
-                os.replace(tmp, target)
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise TransportError(f"cannot copy {source} to {target}: {exc}") from exc
+            self._write(
+                target,
+                lambda: atomic_copy(target, source, durable=self.durable),
+                f"{target} (copy of {source})",
+            )
         return {"path": rel, "sha256": digest, "size": size}, created
 
     def put_json(self, relname: str, data: bytes) -> str:
         """Write a non-content-addressed file (a manifest) atomically; returns its relative path."""
         rel, target = self._target(sanitize_key(relname))
-        try:
-            atomic_write(target, data, durable=self.durable)
-        except OSError as exc:
-            raise TransportError(f"cannot write {target}: {exc}") from exc
+        self._write(target, lambda: atomic_write(target, data, durable=self.durable), str(target))
         return rel
 
     def remove(self, relpath: str) -> None:

@@ -115,3 +115,19 @@ def test_memory_store_matches_directory_store(tmp_path: Path) -> None:
     assert sorted(mem.files) == sorted(
         str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png")
     )
+
+
+def test_folder_deleted_from_outside_is_created_again(tmp_path: Path) -> None:
+    import shutil
+
+    store = DirectoryStore(tmp_path, prefix="media")
+    first, _ = store.put("a/x", b"one", "bin")
+    shutil.rmtree(tmp_path / "media")  # e.g. a user cleaning up while a run is going
+    ref, created = store.put("a/y", b"two", "bin")
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"three")
+    copied, _ = store.put_file("a/z", src, "bin")
+    assert created
+    assert (tmp_path / ref["path"]).read_bytes() == b"two"
+    assert (tmp_path / copied["path"]).read_bytes() == b"three"
+    assert not (tmp_path / first["path"]).exists()
