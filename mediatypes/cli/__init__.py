@@ -33,7 +33,9 @@ exit codes: 0 ok, 1 invalid input or validation failure, 2 usage error.
 Run `mediatypes COMMAND --help` for the options and an example of each command."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, just that command's sub-parser (the other command modules, some
+    of which import numpy, are not imported: start-up is part of every command's wall time)."""
     parser = argparse.ArgumentParser(
         prog="mediatypes",
         description="Convert, validate and inspect mediatypes media, manifests and run directories.",
@@ -44,14 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"mediatypes {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in [only] if only in COMMANDS else COMMANDS:
         importlib.import_module(f"mediatypes.cli.{name}").add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits with 2 on a usage error
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(command)
+    args = parser.parse_args(words)  # exits with 2 on a usage error
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return 2

@@ -8,8 +8,10 @@ few hundred bytes are read; nothing heavy is imported.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["CLI_TYPES", "EXTENSIONS", "array_type", "detect", "guess_from_extension"]
 

@@ -330,3 +330,44 @@ def test_a_bad_array_in_an_npz_writes_nothing_for_that_input(tmp_path: Path) -> 
     proc = cli("convert", tmp_path / "pair.npz", "--to", tmp_path / "out", "--type", "image")
     assert proc.returncode == 1 and "pair.npz" in proc.stderr and "NaN" in proc.stderr
     assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
+def test_chunks_cover_every_input_in_order_and_shrink_towards_the_end() -> None:
+    from mediatypes.cli.convert import split_chunks
+
+    for n, jobs in [(1, 2), (5, 4), (1000, 2), (37, 3)]:
+        tasks = list(range(n))
+        chunks = split_chunks(tasks, jobs)  # type: ignore[arg-type]
+        assert [t for c in chunks for t in c] == tasks
+        sizes = [len(c) for c in chunks]
+        assert max(sizes) <= 32 and min(sizes) >= 1
+        assert sizes == sorted(sizes, reverse=True)  # the last chunks are the smallest
+    assert len(split_chunks(list(range(1000)), 2)[-1]) == 1  # type: ignore[arg-type]
+
+
+def test_one_command_imports_only_its_own_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mediatypes.cli import build_parser; build_parser('convert'); "
+        "print(sorted(m for m in ('numpy', 'mediatypes.cli.demo', 'mediatypes.cli.validate') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_names_stay_unique_when_a_stem_matches_a_generated_name(tmp_path: Path) -> None:
+    from mediatypes.cli.convert import collect
+
+    for name in ("a.png", "a.jpg", "a-png.bmp", "B.png", "b.PNG"):
+        (tmp_path / name).write_bytes(b"x")
+    tasks, failures = collect([str(tmp_path)], tmp_path / "out")
+    assert not failures
+    names = {Path(t.source).name: t.name for t in tasks}
+    assert names["a-png.bmp"] == "a-png"
+    assert names["a.jpg"] == "a-jpg"
+    assert names["a.png"] == "a-png-2"
+    # names differing only in case would share a file on case-insensitive file systems
+    assert len({n.casefold() for n in names.values()}) == len(names)
