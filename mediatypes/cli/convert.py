@@ -211,8 +211,7 @@ def _preload(tasks: list[Task], kind: str | None) -> None:
         if k in CLI_TYPES and CLI_TYPES[k] in _registry.TYPES and k != "table":
             with contextlib.suppress(Exception):  # reported per input later
                 _registry.media_class(CLI_TYPES[k])
-                # builds (and caches) the schema validator that every save() uses
-                schemas.problems({"_type": CLI_TYPES[k]})
+                schemas.prepare(CLI_TYPES[k])  # the validator every save() uses
     if kinds & {"image", "array"}:
         import PIL.Image
 
