@@ -42,6 +42,8 @@ _LAZY: dict[str, str] = {
     "run": "mediatypes.runs.run:current_run",
     "schemas": "mediatypes.schemas:",
     "summary": "mediatypes.runs.run:current_summary",
+    "unwatch": "mediatypes.runs.run:unwatch",
+    "watch": "mediatypes.runs.run:watch",
 }
 
 __all__ = [
@@ -71,6 +73,8 @@ __all__ = [
     "run",
     "schemas",
     "summary",
+    "unwatch",
+    "watch",
 ]
 
 # Names whose value changes over time: resolved by calling the referenced function on every
@@ -89,7 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .object3d import Object3D, box3d
     from .plotly_figure import Plotly
     from .runs.reader import open_run
-    from .runs.run import Run, define_metric, finish, init, log
+    from .runs.run import Run, define_metric, finish, init, log, unwatch, watch
     from .runs.run import current_run as run
     from .runs.run import current_summary as summary
     from .table import Table

@@ -176,6 +176,14 @@ def atomic_copy(
     _atomic(os.fspath(path), fill, durable)
 
 
+def _ensure_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) unless it is already there. A stat is checked first:
+    mkdir takes the parent folder's lock even when the folder exists, and parallel writers (one
+    per convert worker, each saving into the same folders) would queue on it."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+
+
 def _name(key: str, digest: str, ext: str) -> str:
     ext = _component(ext.lstrip(".").lower())
     return f"{sanitize_key(key)}_{digest[:HASH_CHARS]}.{ext}"
@@ -198,7 +206,7 @@ class DirectoryStore:
         self.prefix = sanitize_key(prefix) if prefix else ""
         self.durable = durable
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            _ensure_folder(self.root)
         except OSError as exc:
             raise TransportError(f"cannot create the output folder {self.root}: {exc}") from exc
         except ValueError as exc:  # a NUL byte or a lone surrogate cannot name a folder
@@ -221,7 +229,7 @@ class DirectoryStore:
         target = Path(self._root_real, rel)
         if target.parent not in self._folders:
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                _ensure_folder(target.parent)
             except OSError as exc:
                 raise TransportError(f"cannot create folder {target.parent}: {exc}") from exc
             self._folders.add(target.parent)

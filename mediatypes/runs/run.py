@@ -18,7 +18,7 @@ import warnings
 import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import __version__, _json
 from ..errors import InvalidInputError, InvalidTypeError, MediaError, RunError
@@ -38,6 +38,8 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "unwatch",
+    "watch",
 ]
 
 RUN_SCHEMA_VERSION = 1
@@ -439,7 +441,7 @@ class Run:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.finish(exit_code=0 if exc_type is None else 1)
+        self.finish(exit_code=_exit_status(exc))
 
     def __repr__(self) -> str:
         state = "finished" if self._finished else "running"
@@ -480,13 +482,43 @@ def _forget(run: Run) -> None:
         _current = None
 
 
+def _exit_status(exc: BaseException | None) -> int:
+    """The exit status the process gets when ``exc`` ends it: 0 without one; ``SystemExit`` as
+    Python maps it (None → 0, an int → itself, a message → 1); any other exception → 1."""
+    if exc is None:
+        return 0
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if code is None:
+            return 0
+        return int(code) if isinstance(code, int) else 1
+    return 1
+
+
+# The status asked for by the last sys.exit() in the main thread: the atexit hook cannot see
+# how the interpreter is ending, so sys.exit is wrapped (as the reference SDK does) to tell it.
+_exit_requested: list[int] = []
+
+
+def _finish_at_exit() -> None:
+    _finish_all(_exit_requested[-1] if _exit_requested else 0)
+
+
 def _install_hooks() -> None:
     global _hooks_installed
     with _hooks_lock:
         if _hooks_installed:
             return
         _hooks_installed = True
-        atexit.register(_finish_all, 0)
+        atexit.register(_finish_at_exit)
+        real_exit = sys.exit
+
+        def exit_hook(status: object = None) -> NoReturn:
+            if threading.current_thread() is threading.main_thread():
+                _exit_requested.append(_exit_status(SystemExit(status)))
+            real_exit(status)
+
+        sys.exit = exit_hook
         previous = sys.excepthook
 
         def hook(tp: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -615,6 +647,17 @@ def log(
 def define_metric(name: str, step_metric: str | None = None, **kwargs: Any) -> MetricSpec:
     """``define_metric`` on the current run."""
     return _need_run("define_metric").define_metric(name, step_metric, **kwargs)
+
+
+def watch(model: Any, log: str | None = "gradients", log_freq: int = 100, **kwargs: Any) -> Any:
+    """``watch`` on the current run: histograms of a PyTorch model's gradients/parameters."""
+    return _need_run("watch").watch(model, log, log_freq, **kwargs)
+
+
+def unwatch(model: Any = None) -> None:
+    """``unwatch`` on the current run (no-op without one)."""
+    if _current is not None:
+        _current.unwatch(model)
 
 
 def finish(exit_code: int | None = None) -> None:

@@ -194,6 +194,40 @@ def test_uncaught_exception_and_atexit_finish_the_run(tmp_path: Path) -> None:
         assert [x.get("b") for x in r.history()] == [None, 2]
 
 
+@pytest.mark.parametrize(
+    ("ending", "rc"),
+    [
+        ("sys.exit(3)", 3),
+        ("sys.exit(0)", 0),
+        ("sys.exit()", 0),
+        ("sys.exit('bad config')", 1),
+        ("with run: sys.exit(0)", 0),
+        ("with run: raise SystemExit(4)", 4),
+        ("with run: raise KeyError('k')", 1),
+    ],
+)
+def test_exit_status_is_recorded(tmp_path: Path, ending: str, rc: int) -> None:
+    code = (
+        textwrap.dedent(
+            f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        import mediatypes as mt
+        run = mt.init(dir={str(tmp_path)!r}, id="r", console=False, git=False,
+                      packages=False, system_metrics=False)
+        mt.log({{"a": 1}})
+        """
+        )
+        + ending
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+    assert out.returncode == rc, out.stderr
+    r = open_run(tmp_path / "r")
+    assert r.meta["exit_code"] == rc
+    assert r.state == ("finished" if rc == 0 else "failed")
+    assert [x["a"] for x in r.history()] == [1]
+
+
 def test_system_sample_without_psutil(monkeypatch: pytest.MonkeyPatch) -> None:
     from mediatypes.runs.capture import installed_packages, sample_system
 

@@ -197,6 +197,25 @@ def test_unwatch_and_finish_remove_hooks(tmp_path: Path) -> None:
     assert [("gradients/0.weight" in row) for row in rows] == [True] * 3 + [False] * 3
 
 
+def test_module_level_watch_acts_on_the_current_run(tmp_path: Path) -> None:
+    model = _model()
+    with pytest.raises(RunError, match="no current run"):
+        mt.watch(model)
+    mt.unwatch()  # no run: nothing to do
+    run = mt.init(dir=tmp_path, id="m", **OFF)
+    w = mt.watch(model, log="parameters", log_freq=2)
+    _train(run, model, 4)
+    mt.unwatch(model)
+    _train(run, model, 2)
+    mt.finish()
+    assert w.passes == 4
+    rows = mt.open_run(tmp_path / "m").history()
+    assert [("parameters/0.weight" in row) for row in rows] == [False, True, False, True] + [
+        False
+    ] * 2
+    assert problems(tmp_path / "m") == []
+
+
 def test_watch_again_replaces_and_prefix(tmp_path: Path) -> None:
     model = _model()
     with mt.init(dir=tmp_path, id="r", **OFF) as run:
