@@ -513,7 +513,7 @@ def _install_hooks() -> None:
         atexit.register(_finish_at_exit)
         real_exit = sys.exit
 
-        def exit_hook(status: object = None) -> NoReturn:
+        def exit_hook(status: str | int | None = None) -> NoReturn:
             if threading.current_thread() is threading.main_thread():
                 _exit_requested.append(_exit_status(SystemExit(status)))
             real_exit(status)
