@@ -106,6 +106,9 @@ class TrackingStore:
         for rel in reversed(self.created):
             self.inner.remove(rel)
         self.created.clear()
+        prune = getattr(self.inner, "remove_created_folders", None)
+        if prune is not None:  # a DirectoryStore: also the folders the failed save created
+            prune()
 
 
 def _resolve(value: Any, store: Store, key: str, written: list[str]) -> Any:

@@ -176,12 +176,19 @@ def atomic_copy(
     _atomic(os.fspath(path), fill, durable)
 
 
-def _ensure_folder(folder: Path) -> None:
-    """Create ``folder`` (and its parents) unless it is already there. A stat is checked first:
-    mkdir takes the parent folder's lock even when the folder exists, and parallel writers (one
-    per convert worker, each saving into the same folders) would queue on it."""
-    if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
+def _ensure_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` (and its parents) unless it is already there; returns the folders that
+    were missing, deepest first. A stat is checked first: mkdir takes the parent folder's lock
+    even when the folder exists, and parallel writers (one per convert worker, each saving into
+    the same folders) would queue on it."""
+    if folder.is_dir():
+        return []
+    missing, probe = [], folder
+    while probe != probe.parent and not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
 
 
 def _name(key: str, digest: str, ext: str) -> str:
@@ -205,8 +212,10 @@ class DirectoryStore:
         self.root = Path(root)
         self.prefix = sanitize_key(prefix) if prefix else ""
         self.durable = durable
+        # folders this store created, deepest first: a failed save removes those left empty
+        self.created_folders: list[Path] = []
         try:
-            _ensure_folder(self.root)
+            self.created_folders += _ensure_folder(self.root)
         except OSError as exc:
             raise TransportError(f"cannot create the output folder {self.root}: {exc}") from exc
         except ValueError as exc:  # a NUL byte or a lone surrogate cannot name a folder
@@ -229,7 +238,7 @@ class DirectoryStore:
         target = Path(self._root_real, rel)
         if target.parent not in self._folders:
             try:
-                _ensure_folder(target.parent)
+                self.created_folders[:0] = _ensure_folder(target.parent)
             except OSError as exc:
                 raise TransportError(f"cannot create folder {target.parent}: {exc}") from exc
             self._folders.add(target.parent)
@@ -245,7 +254,7 @@ class DirectoryStore:
                 write()
             except FileNotFoundError:
                 self._folders.discard(target.parent)
-                target.parent.mkdir(parents=True, exist_ok=True)
+                self.created_folders[:0] = _ensure_folder(target.parent)
                 self._folders.add(target.parent)
                 write()
         except OSError as exc:
@@ -282,6 +291,16 @@ class DirectoryStore:
     def remove(self, relpath: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             safe_relpath(self._root_real, relpath).unlink()
+
+    def remove_created_folders(self) -> None:
+        """Remove the folders this store created that are empty now (after a rollback). A folder
+        another writer has put a file into stays (rmdir refuses it); a writer whose folder goes
+        away between its check and its write creates it again (``_write``)."""
+        for folder in sorted(set(self.created_folders), key=lambda f: len(f.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            self._folders.discard(folder)
+        self.created_folders.clear()
 
     def open(self, relpath: str) -> bytes:
         return safe_relpath(self._root_real, relpath).read_bytes()

@@ -65,6 +65,29 @@ def test_failure_at_every_write_leaves_nothing(
         Multi().save(assert_nothing_written, name="deep/er/item")
     expected = SchemaError if fail_at == 5 else TransportError
     assert isinstance(info.value, expected), info.value
+    # the folders of the nested name went with the files (the output folder existed before)
+    assert list(assert_nothing_written.iterdir()) == []
+
+
+def test_rollback_removes_only_the_folders_it_created_and_left_empty(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out = tmp_path / "new-out"  # created by the failing save itself
+    (tmp_path / "keep").mkdir()
+    _fail_on_call(monkeypatch, 5, OSError(errno.ENOSPC, "No space left on device"))
+    with pytest.raises(MediaError):
+        Multi().save(out, name="deep/er/item")
+    assert not out.exists()
+    out.mkdir()
+    (out / "deep").mkdir()
+    (out / "deep" / "other.txt").write_bytes(b"someone else's file")
+    _fail_on_call(monkeypatch, 5, OSError(errno.ENOSPC, "No space left on device"))
+    with pytest.raises(MediaError):
+        Multi().save(out, name="deep/er/item")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "deep",
+        "deep/other.txt",
+    ]
 
 
 def test_interrupt_mid_write_leaves_no_temp_file(
