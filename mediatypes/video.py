@@ -40,6 +40,7 @@ from .errors import (
     EncodingError,
     InvalidInputError,
     InvalidTypeError,
+    LimitExceededError,
     MediaFileNotFoundError,
     ShapeError,
     UnsupportedFormatError,
@@ -178,6 +179,9 @@ class Video(Media):
 
     _type: ClassVar[str] = "video-file"
     SCHEMA_VERSION: ClassVar[int] = 1
+    # pixels per frame of a video *file*, checked from the stream header before any frame is
+    # decoded (a file claiming 16k×16k would cost ~400 MB for its first frame); 8K is 33M
+    MAX_PIXELS: ClassVar[int] = 2**26
 
     def __init__(
         self,
@@ -272,7 +276,7 @@ class Video(Media):
                 f"{OWNER}: `fps` applies only to frames; a video file keeps its own frame rate "
                 f"(got fps={fps!r}). Re-encode the frames to change it."
             )
-        info = _probe(src, ext_fmt)
+        info = _probe(src, ext_fmt, type(self).MAX_PIXELS)
         if fmt is not None and fmt != info["format"]:
             raise UnsupportedFormatError(
                 f"{OWNER}: `format` {fmt!r} does not match the file's format {info['format']!r}; "
@@ -453,8 +457,9 @@ def _encode_theora(frames: np.ndarray, fmt: str, fps: float) -> bytes:
 # ---- probing kept files -----------------------------------------------------------------------
 
 
-def _probe(src: Any, ext_fmt: str | None) -> dict[str, Any]:
-    """Open a video with PyAV, check its container matches, decode the first frame, read its info.
+def _probe(src: Any, ext_fmt: str | None, max_pixels: int) -> dict[str, Any]:
+    """Open a video with PyAV, check its container matches and its frame size is at most
+    ``max_pixels`` (from the header), decode the first frame, read its info.
 
     Theora is the exception: FFmpeg 8/9's Theora decoder refuses many valid frame sizes, so for
     ``ogg`` the stream is checked at the container level (headers parse, packets present).
@@ -483,6 +488,13 @@ def _probe(src: Any, ext_fmt: str | None) -> dict[str, Any]:
             raise DecodeError(f"{OWNER}: `data_or_path` {name!r} has no video stream.")
         stream = container.streams.video[0]
         codec = stream.codec_context.name
+        claimed = int(stream.width or 0) * int(stream.height or 0)
+        if claimed > max_pixels:
+            raise LimitExceededError(
+                f"{OWNER}: `data_or_path` {name!r} has {stream.width}×{stream.height} frames "
+                f"({claimed} pixels), more than Video.MAX_PIXELS = {max_pixels} (a guard against "
+                "files that decode to huge frames). Raise Video.MAX_PIXELS if you trust the input."
+            )
         try:
             if codec == "theora":
                 packets = sum(1 for p in container.demux(stream) if p.size)

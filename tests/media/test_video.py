@@ -19,6 +19,7 @@ from mediatypes.errors import (
     DecodeError,
     InvalidInputError,
     InvalidTypeError,
+    LimitExceededError,
     MediaFileNotFoundError,
     MissingDependencyError,
     NonFiniteError,
@@ -337,3 +338,37 @@ def test_missing_imageio_ffmpeg_gives_the_install_line(
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
     with pytest.raises(MissingDependencyError, match=r"pip install 'mediatypes\[video\]'"):
         Video(gradient(t=2), format="ogg").save(assert_nothing_written)
+
+
+def test_a_file_with_huge_frames_is_refused_from_its_header(tmp_path: Path) -> None:
+    import time
+
+    import av
+
+    # a real 200 KB MP4 whose one (black) frame is 8192×8200: 67M pixels, just over the limit
+    src = tmp_path / "huge.mp4"
+    with av.open(str(src), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 8192, 8200, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        frame = av.VideoFrame(8192, 8200, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            out.mux(packet)
+    start = time.perf_counter()
+    with pytest.raises(LimitExceededError, match=r"8192×8200 .*Video\.MAX_PIXELS = 67108864"):
+        Video(src)
+    assert time.perf_counter() - start < 5  # refused from the header, no 100 MB frame decoded
+
+
+@pytest.mark.parametrize("fmt", ["gif", "mp4", "webm", "ogg"])
+def test_video_max_pixels_applies_to_every_container(
+    fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Video, "MAX_PIXELS", 40 * 24)
+    assert Video(FIX / f"tiny.{fmt}")._file is not None  # exactly at the limit: accepted
+    monkeypatch.setattr(Video, "MAX_PIXELS", 40 * 24 - 1)
+    with pytest.raises(LimitExceededError, match="40×24"):
+        Video(FIX / f"tiny.{fmt}")
+    assert issubclass(LimitExceededError, ValueError)
