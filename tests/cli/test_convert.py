@@ -346,16 +346,16 @@ def test_chunks_cover_every_input_in_order_and_shrink_towards_the_end() -> None:
 
 
 def test_one_command_imports_only_its_own_module() -> None:
-    import subprocess
-    import sys
+    from tests._imports import loaded_after
 
-    code = (
-        "import sys; from mediatypes.cli import build_parser; build_parser('convert'); "
-        "print(sorted(m for m in ('numpy', 'mediatypes.cli.demo', 'mediatypes.cli.validate') "
-        "if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    code = "from mediatypes.cli import build_parser; build_parser('convert')"
+    others = ("numpy", "mediatypes.cli.demo", "mediatypes.cli.validate")
+    assert loaded_after(code, others) == []
+    assert loaded_after("from mediatypes.cli import build_parser; build_parser()", others) == [
+        "numpy",
+        "mediatypes.cli.demo",
+        "mediatypes.cli.validate",
+    ]
 
 
 def test_names_stay_unique_when_a_stem_matches_a_generated_name(tmp_path: Path) -> None:
