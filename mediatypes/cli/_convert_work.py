@@ -42,12 +42,18 @@ def media_class_for(kind: str) -> Any:
     return _registry.media_class(CLI_TYPES[kind])
 
 
+def _head(path: Path, size: int = 4) -> bytes:
+    """The first ``size`` bytes of a file (its magic number), without reading the rest."""
+    with open(path, "rb") as fh:
+        return fh.read(size)
+
+
 def _read_table(path: Path) -> Any:
     from .._optional import require
 
     pd = require("pandas", "Table")
     ext = path.suffix.lower()
-    if ext in (".parquet", ".pq") or path.read_bytes()[:4] == b"PAR1":
+    if ext in (".parquet", ".pq") or _head(path) == b"PAR1":
         require("pyarrow", "Table")
         return pd.read_parquet(path)
     return pd.read_csv(path, sep="\t" if ext == ".tsv" else ",")
@@ -82,7 +88,7 @@ def _build(kind: str, data: Any, opts: Options) -> Any:
 def _arrays(path: Path) -> list[tuple[str, Any]]:
     import numpy as np
 
-    if path.suffix.lower() == ".npz" or path.read_bytes()[:4] == b"PK\x03\x04":
+    if path.suffix.lower() == ".npz" or _head(path) == b"PK\x03\x04":
         with np.load(path, allow_pickle=False) as npz:
             return [(name, npz[name]) for name in sorted(npz.files)]
     return [("", np.load(path, allow_pickle=False))]
