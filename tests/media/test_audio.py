@@ -129,6 +129,41 @@ def test_ogg_bytes_are_deterministic() -> None:
     assert a is not None and b is not None and a.data == b.data
 
 
+def _ogg_crc_bitwise(data: bytes) -> int:
+    """Ogg's page checksum straight from its definition: CRC-32, polynomial 0x04C11DB7, MSB first,
+    initial value 0, no final xor."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+            crc &= 0xFFFFFFFF
+    return crc
+
+
+def test_every_ogg_page_checksum_matches_the_definition() -> None:
+    import struct
+
+    from mediatypes.audio import _ogg_crc
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 27, 255, 4096):
+        data = rng.integers(0, 256, n, np.uint8).tobytes()
+        assert _ogg_crc(data) == _ogg_crc_bitwise(data), n
+    payload, _ = Audio(noise(), sample_rate=8000, format="ogg").encode()
+    assert payload is not None and payload.data is not None
+    out, pos, pages = bytearray(payload.data), 0, 0
+    while pos < len(out):
+        assert out[pos : pos + 4] == b"OggS"
+        nseg = out[pos + 26]
+        end = pos + 27 + nseg + sum(out[pos + 27 : pos + 27 + nseg])
+        stored = struct.unpack_from("<I", out, pos + 22)[0]
+        page = bytes(out[pos : pos + 22]) + bytes(4) + bytes(out[pos + 26 : end])
+        assert stored == _ogg_crc_bitwise(page)
+        pos, pages = end, pages + 1
+    assert pages >= 3
+
+
 def test_float_outside_range_is_clipped_with_exactly_one_warning(tmp_path: Path) -> None:
     x = noise() * 1.5
     outside = int(np.count_nonzero(np.abs(x) > 1))
