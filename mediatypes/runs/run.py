@@ -168,6 +168,7 @@ class Run:
         self._lock = threading.Lock()
         self._finish_lock = threading.Lock()
         self._finished = False
+        self._owner_pid = os.getpid()  # a forked child never finishes its parent's run at exit
         self._meta_dirty = False
         self._last_summary_write = 0.0
         exists = transport.exists()
@@ -530,6 +531,8 @@ def _install_hooks() -> None:
 
 def _finish_all(code: int) -> None:
     for run in list(_live):
+        if run._owner_pid != os.getpid():
+            continue  # inherited through os.fork(): the parent process still owns it
         try:
             run.finish(exit_code=code)
         except Exception as exc:  # pragma: no cover - best effort at interpreter exit

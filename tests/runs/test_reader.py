@@ -228,6 +228,33 @@ def test_exit_status_is_recorded(tmp_path: Path, ending: str, rc: int) -> None:
     assert [x["a"] for x in r.history()] == [1]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_exiting_does_not_finish_the_parents_run(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import json, os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        import mediatypes as mt
+        run = mt.init(dir={str(tmp_path)!r}, id="r", console=False, git=False,
+                      packages=False, system_metrics=False)
+        mt.log({{"a": 1}})
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(5)  # the child ends through the interpreter's normal exit (atexit runs)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 5
+        meta = json.load(open(os.path.join({str(tmp_path)!r}, "r", "run.json")))
+        assert meta["state"] == "running" and meta["exit_code"] is None, meta
+        mt.log({{"a": 2}})
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+    assert out.returncode == 0, out.stderr
+    r = open_run(tmp_path / "r")
+    assert r.state == "finished" and r.meta["exit_code"] == 0
+    assert [x["a"] for x in r.history()] == [1, 2]
+
+
 def test_system_sample_without_psutil(monkeypatch: pytest.MonkeyPatch) -> None:
     from mediatypes.runs.capture import installed_packages, sample_system
 
