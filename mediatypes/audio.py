@@ -32,7 +32,15 @@ import numpy as np
 
 from .core.arrays import check_finite, to_numpy
 from .core.inputs import is_binary_source, read_binary
-from .core.media import Encoded, Media, Payload, check_caption, kept_payload, root_path
+from .core.media import (
+    Encoded,
+    Media,
+    Payload,
+    check_caption,
+    check_format,
+    kept_payload,
+    root_path,
+)
 from .errors import (
     DecodeError,
     EncodingError,
@@ -95,19 +103,6 @@ def _check_rate(rate: Any) -> int:
     return value
 
 
-def _check_format(fmt: Any) -> str | None:
-    if fmt is None:
-        return None
-    if not isinstance(fmt, str):
-        raise InvalidTypeError(f"{OWNER}: `format` expects a str; got {describe(fmt)}.")
-    f = fmt.lower().lstrip(".")
-    if f not in FORMATS:
-        raise UnsupportedFormatError(
-            f"{OWNER}: `format` expects one of {', '.join(FORMATS)}; got {fmt!r}."
-        )
-    return f
-
-
 class Audio(Media):
     """An audio clip from samples, an audio file or a file object.
 
@@ -130,7 +125,7 @@ class Audio(Media):
         format: str | None = None,
     ) -> None:
         self.caption = check_caption(caption, OWNER)
-        fmt = _check_format(format)
+        fmt = check_format(format, OWNER, "format", FORMATS)
         self._samples: np.ndarray | None = None
         self._file: dict[str, Any] | None = None
         self._source: str | None = None

@@ -34,7 +34,7 @@ import PIL.Image
 
 from .core.arrays import check_finite, float_to_uint8, is_tensor, to_numpy
 from .core.inputs import read_binary
-from .core.media import Encoded, Media, Payload, check_caption, root_path
+from .core.media import Encoded, Media, Payload, check_caption, check_format, root_path
 from .errors import (
     DecodeError,
     InvalidInputError,
@@ -596,7 +596,7 @@ class Image(Media):
             raise UnsupportedFormatError(
                 f"{OWNER}: `mode` expects one of {', '.join(_USER_MODES)}; got {mode!r}."
             )
-        fmt = self._file_type(file_type)
+        fmt = check_format(file_type, OWNER, "file_type", _FILE_TYPES)
         self._kept: bytes | None = None  # file bytes stored as they are
         self._pil: PIL.Image.Image | None = None  # pixels to encode
         self._masks: dict[str, tuple[np.ndarray, dict[int, str]]] = {}
@@ -645,22 +645,6 @@ class Image(Media):
             self._boxes = _boxes(boxes)
 
     # ---- construction helpers
-
-    @staticmethod
-    def _file_type(file_type: Any) -> str | None:
-        if file_type is None:
-            return None
-        if not isinstance(file_type, str):
-            raise InvalidTypeError(
-                f"{OWNER}: `file_type` expects a str such as 'png'; got {describe(file_type)}."
-            )
-        fmt = _FILE_TYPES.get(file_type.lower().lstrip("."))
-        if fmt is None:
-            raise UnsupportedFormatError(
-                f"{OWNER}: `file_type` expects one of png, jpg, jpeg, bmp, webp, gif; got "
-                f"{file_type!r}."
-            )
-        return fmt
 
     def _set_pil(self, image: PIL.Image.Image, mode: str | None, fmt: str | None) -> None:
         if fmt == "gif":

@@ -34,7 +34,15 @@ import numpy as np
 
 from .core.arrays import check_finite, float_to_uint8, to_numpy
 from .core.inputs import is_binary_source, read_binary
-from .core.media import Encoded, Media, Payload, check_caption, kept_payload, root_path
+from .core.media import (
+    Encoded,
+    Media,
+    Payload,
+    check_caption,
+    check_format,
+    kept_payload,
+    root_path,
+)
 from .errors import (
     DecodeError,
     EncodingError,
@@ -77,19 +85,6 @@ def _check_fps(fps: Any) -> float:
             f"{OWNER}: `fps` expects a number in (0, {_MAX_FPS:g}]; got {fps!r}."
         )
     return value
-
-
-def _check_format(fmt: Any) -> str | None:
-    if fmt is None:
-        return None
-    if not isinstance(fmt, str):
-        raise InvalidTypeError(f"{OWNER}: `format` expects a str; got {describe(fmt)}.")
-    f = fmt.lower().lstrip(".")
-    if f not in FORMATS:
-        raise UnsupportedFormatError(
-            f"{OWNER}: `format` expects one of {', '.join(FORMATS)}; got {fmt!r}."
-        )
-    return f
 
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
@@ -191,7 +186,7 @@ class Video(Media):
         caption: str | None = None,
     ) -> None:
         self.caption = check_caption(caption, OWNER)
-        fmt = _check_format(format)
+        fmt = check_format(format, OWNER, "format", FORMATS)
         self._frames: np.ndarray | None = None
         self._grid: dict[str, int] | None = None
         self._file: dict[str, Any] | None = None  # probed info of a kept file

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .. import _json
-from ..errors import InvalidInputError, InvalidTypeError, MediaError, MediaFileNotFoundError
+from ..errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    MediaError,
+    MediaFileNotFoundError,
+    UnsupportedFormatError,
+    describe,
+)
 from .store import DirectoryStore, FileRef, Store, sanitize_key
 
 __all__ = [
@@ -250,6 +257,23 @@ def check_caption(caption: Any, owner: str) -> str | None:
     raise InvalidTypeError(
         f"{owner}: `caption` expects a str or None; got {type(caption).__name__}."
     )
+
+
+def check_format(
+    value: Any, owner: str, param: str, choices: Sequence[str] | dict[str, str]
+) -> str | None:
+    """A format name (case and a leading dot ignored), or None when not given. ``choices`` is the
+    accepted names, or a mapping from accepted spellings to canonical names (``jpg`` → ``jpeg``)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{owner}: `{param}` expects a str; got {describe(value)}.")
+    name = value.lower().lstrip(".")
+    if name not in choices:
+        raise UnsupportedFormatError(
+            f"{owner}: `{param}` expects one of {', '.join(choices)}; got {value!r}."
+        )
+    return choices[name] if isinstance(choices, dict) else name
 
 
 def root_path(root: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
