@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any, ClassVar
 
+from .core.inputs import read_path_or_file, utf8
 from .core.media import Encoded, Media, Payload, check_caption
 from .errors import (
     DecodeError,
-    InvalidInputError,
     InvalidTypeError,
-    MediaFileNotFoundError,
     describe,
 )
 
@@ -86,16 +84,6 @@ def inject_style(text: str, style: str = DEFAULT_STYLE) -> str:
     )
 
 
-def _utf8(text: str) -> bytes:
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidInputError(
-            f"{OWNER}: `data` expects valid Unicode text; got a str with {exc.reason} at "
-            f"position {exc.start}."
-        ) from exc
-
-
 class Html(Media):
     """HTML from a string, a path (``pathlib.Path``/``os.PathLike``) or a text/binary file object.
 
@@ -113,19 +101,11 @@ class Html(Media):
         if not isinstance(inject, bool):
             raise InvalidTypeError(f"{OWNER}: `inject` expects a bool; got {describe(inject)}.")
         if isinstance(data, str):
-            raw = _utf8(data)
+            raw = utf8(data, "data", OWNER)
         elif isinstance(data, (bytes, bytearray, memoryview)):
             raw = bytes(data)
-        elif isinstance(data, os.PathLike):
-            path = os.fspath(data)
-            if not os.path.isfile(path):
-                raise MediaFileNotFoundError(
-                    f"{OWNER}: `data` expects an existing file; got {path!r}."
-                )
-            raw = Path(path).read_bytes()
-        elif hasattr(data, "read"):
-            content = data.read()
-            raw = _utf8(content) if isinstance(content, str) else bytes(content)
+        elif isinstance(data, os.PathLike) or hasattr(data, "read"):
+            raw, _ = read_path_or_file(data, "data", OWNER)
         else:
             raise InvalidTypeError(
                 f"{OWNER}: `data` expects an HTML str, bytes, a path or a file object; got "

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ._optional import require
-from .core.media import Encoded, Media, Payload, check_caption
+from .core.inputs import read_path_or_file
+from .core.media import Encoded, Media, Payload, check_caption, file_type_of
 from .errors import (
     DecodeError,
     EncodingError,
@@ -297,35 +298,13 @@ class Molecule(Media):
     def __init__(self, data: Any, file_type: str | None = None, caption: str | None = None) -> None:
         self.caption = check_caption(caption, OWNER)
         self.smiles: str | None = None
-        path: str | None = None
-        if isinstance(data, (str, os.PathLike)):
-            path = os.fspath(data)
-            if not os.path.isfile(path):
-                raise MediaFileNotFoundError(
-                    f"{OWNER}: `data` expects an existing file; got {path!r}."
-                )
-            raw = Path(path).read_bytes()
-        elif hasattr(data, "read"):
-            content = data.read()
-            raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-            name = getattr(data, "name", None)
-            path = name if isinstance(name, str) else None
-        else:
+        if not isinstance(data, (str, os.PathLike)) and not hasattr(data, "read"):
             raise InvalidTypeError(
                 f"{OWNER}: `data` expects a path or file object (use Molecule.from_smiles / "
                 f"from_rdkit for SMILES and RDKit molecules); got {describe(data)}."
             )
-        ext = Path(path).suffix.lstrip(".").lower() if path else ""
-        ftype = (file_type or ext).lower().lstrip(".")
-        if not ftype:
-            raise InvalidInputError(
-                f"{OWNER}: `file_type` is required for a file object without a name; pass one of "
-                f"{', '.join(MOLECULE_TYPES)}."
-            )
-        if ftype not in MOLECULE_TYPES:
-            raise UnsupportedFormatError(
-                f"{OWNER}: `file_type` expects one of {', '.join(MOLECULE_TYPES)}; got {ftype!r}."
-            )
+        raw, name = read_path_or_file(data, "data", OWNER)
+        ftype = file_type_of(file_type, name, OWNER, MOLECULE_TYPES)
         self.format = ftype
         self.num_atoms: int | None = _CHECKS[ftype](raw)
         self._raw = raw

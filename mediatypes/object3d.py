@@ -32,7 +32,8 @@ import numpy as np
 
 from ._optional import require
 from .core.arrays import check_finite, to_numpy, untensor
-from .core.media import Encoded, Media, Payload, check_caption
+from .core.inputs import read_path_or_file
+from .core.media import Encoded, Media, Payload, check_caption, file_type_of
 from .core.store import safe_relpath
 from .errors import (
     DecodeError,
@@ -414,32 +415,9 @@ def _check_gltf_uris(data: bytes, folder: Path | None, param: str) -> None:
 
 def _read_input(data: Any, file_type: str | None) -> tuple[bytes, str, Path | None, str | None]:
     """Bytes, lower-case type, folder for relative buffers, and the file path (if any)."""
-    path: str | None = None
-    if isinstance(data, (str, os.PathLike)):
-        path = os.fspath(data)
-        if not os.path.isfile(path):
-            raise MediaFileNotFoundError(f"{OWNER}: `data` expects an existing file; got {path!r}.")
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    elif hasattr(data, "read"):
-        content = data.read()
-        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-        name = getattr(data, "name", None)
-        if isinstance(name, str) and os.path.isfile(name):
-            path = name
-    else:  # pragma: no cover - guarded by the caller
-        raise InvalidTypeError(f"{OWNER}: `data` got {describe(data)}.")
-    ext = Path(path).suffix.lstrip(".").lower() if path else ""
-    ftype = (file_type or ext).lower().lstrip(".")
-    if not ftype:
-        raise InvalidInputError(
-            f"{OWNER}: `file_type` is required for a file object without a name; pass one of "
-            f"{', '.join(MESH_TYPES)}."
-        )
-    if ftype not in MESH_TYPES:
-        raise UnsupportedFormatError(
-            f"{OWNER}: `file_type` expects one of {', '.join(MESH_TYPES)}; got {ftype!r}."
-        )
+    raw, name = read_path_or_file(data, "data", OWNER)
+    ftype = file_type_of(file_type, name, OWNER, MESH_TYPES)
+    path = name if name is not None and os.path.isfile(name) else None
     folder = Path(path).resolve().parent if path else None
     return raw, ftype, folder, path
 

@@ -276,6 +276,20 @@ def check_format(
     return choices[name] if isinstance(choices, dict) else name
 
 
+def file_type_of(file_type: Any, name: str | None, owner: str, choices: Sequence[str]) -> str:
+    """``file_type`` when given, else the extension of the file ``name``; one of ``choices``."""
+    ext = Path(name).suffix if name else ""
+    found = check_format(
+        file_type if file_type is not None else ext or None, owner, "file_type", choices
+    )
+    if found is None:
+        raise InvalidInputError(
+            f"{owner}: `file_type` is required for a file object without a name; pass one of "
+            f"{', '.join(choices)}."
+        )
+    return found
+
+
 def root_path(root: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
     """The file of a manifest below ``root``, refusing paths that leave it."""
     from .store import safe_relpath

@@ -36,3 +36,36 @@ def test_text_mode_and_empty_inputs_are_refused_alike(
     for empty in (b"", io.BytesIO(b"")):
         with pytest.raises(DecodeError, match=f"`{param}` is empty"):
             factory(empty).save(assert_nothing_written)
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda v: mt.Html(v),
+        lambda v: mt.Molecule(v, file_type="pdb"),
+        lambda v: mt.Object3D(v, file_type="obj"),
+    ],
+    ids=["html", "molecule", "object3d"],
+)
+def test_text_inputs_refuse_text_without_a_utf8_form_and_missing_files(
+    factory, tmp_path, assert_nothing_written
+) -> None:
+    from mediatypes.errors import InvalidInputError, MediaFileNotFoundError
+
+    with pytest.raises(InvalidInputError, match="`data` expects valid Unicode text"):
+        factory(io.StringIO("ATOM \ud800")).save(assert_nothing_written)
+    with pytest.raises(MediaFileNotFoundError, match="`data` expects an existing file"):
+        factory(tmp_path / "missing.txt").save(assert_nothing_written)
+
+
+def test_file_type_comes_from_the_name_or_must_be_given() -> None:
+    from mediatypes.errors import InvalidInputError, UnsupportedFormatError
+
+    pdb = "ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\nEND\n"
+    named = io.StringIO(pdb)
+    named.name = "x.PDB"  # type: ignore[attr-defined]
+    assert mt.Molecule(named).format == "pdb"
+    with pytest.raises(InvalidInputError, match="`file_type` is required for a file object"):
+        mt.Molecule(io.StringIO(pdb))
+    with pytest.raises(UnsupportedFormatError, match="`file_type` expects one of pdb, "):
+        mt.Molecule(io.StringIO(pdb), file_type="xyz")
