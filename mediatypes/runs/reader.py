@@ -303,14 +303,8 @@ def recover(path: str | os.PathLike[str], *, force: bool = False) -> dict[str, A
     report: dict[str, Any] = {"path": str(root), "state": meta.get("state"), "recovered": False}
     if meta.get("state") != "running":
         return report
-    pid = meta.get("pid")
-    if (
-        not force
-        and meta.get("host") == socket.gethostname()
-        and pid != os.getpid()
-        and isinstance(pid, int)
-        and _alive(pid)
-    ):
+    pid = live_writer(meta)
+    if not force and pid is not None:
         raise RunError(
             f"recover: process {pid} is still writing {root}; stop it first or pass force=True."
         )
@@ -376,14 +370,25 @@ def _complete_prefix(path: Path, block: int = 1 << 16) -> int:
     return 0
 
 
-def _alive(pid: int) -> bool:
+def live_writer(meta: dict[str, Any]) -> int | None:
+    """The pid of another live process on this host that is still writing the run described by
+    ``meta`` (its run.json), else None."""
+    pid = meta.get("pid")
+    if (
+        meta.get("state") != "running"
+        or meta.get("host") != socket.gethostname()
+        or not isinstance(pid, int)
+        or pid <= 0
+        or pid == os.getpid()
+    ):
+        return None
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return None
+    except PermissionError:  # alive, owned by another user
+        pass
+    return pid
 
 
 def problems(path: str | os.PathLike[str], *, check_files: bool = True) -> list[str]:

@@ -118,18 +118,6 @@ def _new_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def _pid_alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Run:
     """One run: ``log`` rows, ``summary``, ``config``, ``define_metric``, ``finish``.
 
@@ -452,19 +440,14 @@ class Run:
     def _prepare_resume(self) -> dict[str, Any]:
         raw = self.transport.read("run.json")
         prior: dict[str, Any] = dict(_json.loads(raw)) if raw else {}
-        if (
-            prior.get("state") == "running"
-            and prior.get("host") == socket.gethostname()
-            and prior.get("pid") != os.getpid()
-            and _pid_alive(prior.get("pid"))
-        ):
+        from .reader import live_writer, recover
+
+        if live_writer(prior) is not None:
             raise RunError(
                 f"init: the run at {self.transport.url} is still being written by process "
                 f"{prior.get('pid')}; finish it first."
             )
         if self.transport.dir is not None and prior.get("state") == "running":
-            from .reader import recover
-
             recover(self.transport.dir)
         summary_raw = self.transport.read("summary.json")
         if summary_raw:

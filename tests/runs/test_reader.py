@@ -15,7 +15,7 @@ import mediatypes as mt
 from mediatypes import _json, open_run
 from mediatypes.errors import MediaFileNotFoundError, RunError
 from mediatypes.runs.history import RunWarning
-from mediatypes.runs.reader import problems, recover
+from mediatypes.runs.reader import live_writer, problems, recover
 
 from .helpers import OFF, Png, dir_run
 
@@ -102,6 +102,13 @@ def test_recover_refuses_a_live_writer(tmp_path: Path) -> None:
     with pytest.raises(RunError, match="still writing"):
         recover(tmp_path / "r")
     run.finish()
+    (tmp_path / "r" / "run.json").write_bytes(_json.dumps(meta))  # "running", by a live process
+    with pytest.raises(RunError, match="still being written by process"):
+        mt.init(dir=tmp_path, id="r", resume="allow", **OFF)
+    assert live_writer(meta) == os.getppid()
+    assert live_writer({**meta, "pid": 2**22 + 7}) is None  # above Linux's pid_max: no process
+    assert live_writer({**meta, "pid": os.getpid()}) is None  # this process is not "another"
+    assert live_writer({**meta, "state": "finished"}) is None
 
 
 def test_open_run_needs_a_run(tmp_path: Path) -> None:
