@@ -479,13 +479,13 @@ def _exit_status(exc: BaseException | None) -> int:
     return 1
 
 
-# The status asked for by the last sys.exit() in the main thread: the atexit hook cannot see
-# how the interpreter is ending, so sys.exit is wrapped (as the reference SDK does) to tell it.
-_exit_requested: list[int] = []
+# The status asked for by the last sys.exit() in the main thread (one slot): the atexit hook
+# cannot see how the interpreter is ending, so sys.exit is wrapped (as the reference SDK does).
+_exit_requested = [0]
 
 
 def _finish_at_exit() -> None:
-    _finish_all(_exit_requested[-1] if _exit_requested else 0)
+    _finish_all(_exit_requested[0])
 
 
 def _install_hooks() -> None:
@@ -499,7 +499,7 @@ def _install_hooks() -> None:
 
         def exit_hook(status: str | int | None = None) -> NoReturn:
             if threading.current_thread() is threading.main_thread():
-                _exit_requested.append(_exit_status(SystemExit(status)))
+                _exit_requested[0] = _exit_status(SystemExit(status))
             real_exit(status)
 
         sys.exit = exit_hook

@@ -146,3 +146,12 @@ def test_nan_and_infinity_are_refused_with_their_path() -> None:
     found = schemas.problems({**doc, "min": float("nan")})
     assert found == ["$.min: nan is not a JSON number; NaN and ±Infinity cannot be stored"]
     assert schemas.problems({"loss": float("inf")}, "summary")
+
+
+def test_prepare_builds_the_validator_and_refuses_unknown_names() -> None:
+    from mediatypes.errors import SchemaError
+
+    schemas.prepare("image-file")
+    assert schemas._fast_check.cache_info().currsize >= 1
+    with pytest.raises(SchemaError, match="no schema named 'nope'"):
+        schemas.prepare("nope")
