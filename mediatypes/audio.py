@@ -25,13 +25,12 @@ import os
 import struct
 import warnings
 import zlib
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .core.arrays import check_finite, to_numpy
-from .core.inputs import is_binary_source, read_binary
+from .core.inputs import is_binary_source, kept_source
 from .core.media import (
     Encoded,
     Media,
@@ -47,7 +46,6 @@ from .errors import (
     InvalidInputError,
     InvalidTypeError,
     LimitExceededError,
-    MediaFileNotFoundError,
     ShapeError,
     UnsupportedFormatError,
     describe,
@@ -131,24 +129,10 @@ class Audio(Media):
         self._source: str | None = None
         self._data: bytes | None = None
         self._clipped = 0
-        if isinstance(data_or_path, (str, os.PathLike)):
-            path = Path(data_or_path)
-            ext = path.suffix.lower().lstrip(".")
-            if ext not in _EXT_FORMAT:
-                raise UnsupportedFormatError(
-                    f"{OWNER}: `data_or_path` expects a .wav, .flac, .ogg or .mp3 file; got "
-                    f"{str(path)!r}."
-                )
-            if not path.is_file():
-                raise MediaFileNotFoundError(
-                    f"{OWNER}: `data_or_path` file not found: {str(path)!r}."
-                )
-            self._source = str(path)
-            self._init_kept(str(path), _EXT_FORMAT[ext], fmt, sample_rate)
-        elif is_binary_source(data_or_path):
-            data = read_binary(data_or_path, "data_or_path", OWNER)
-            self._data = data
-            self._init_kept(io.BytesIO(data), None, fmt, sample_rate)
+        if isinstance(data_or_path, (str, os.PathLike)) or is_binary_source(data_or_path):
+            kept = kept_source(data_or_path, _EXT_FORMAT, "data_or_path", OWNER)
+            self._source, self._data = kept.path, kept.data
+            self._init_kept(kept.probe, kept.ext_format, fmt, sample_rate)
         else:
             self._init_samples(data_or_path, sample_rate, fmt or "wav")
 

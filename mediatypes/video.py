@@ -27,13 +27,12 @@ import os
 import subprocess
 import warnings
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 
 from .core.arrays import check_finite, float_to_uint8, to_numpy
-from .core.inputs import is_binary_source, read_binary
+from .core.inputs import is_binary_source, kept_source
 from .core.media import (
     Encoded,
     Media,
@@ -49,7 +48,6 @@ from .errors import (
     InvalidInputError,
     InvalidTypeError,
     LimitExceededError,
-    MediaFileNotFoundError,
     ShapeError,
     UnsupportedFormatError,
     describe,
@@ -192,10 +190,16 @@ class Video(Media):
         self._file: dict[str, Any] | None = None  # probed info of a kept file
         self._source: str | None = None
         self._data: bytes | None = None
-        if isinstance(data_or_path, (str, os.PathLike)):
-            self._init_path(Path(data_or_path), fmt, fps)
-        elif is_binary_source(data_or_path):
-            self._init_bytes(data_or_path, fmt, fps)
+        if isinstance(data_or_path, (str, os.PathLike)) or is_binary_source(data_or_path):
+            kept = kept_source(
+                data_or_path,
+                _EXT_FORMAT,
+                "data_or_path",
+                OWNER,
+                " Convert it first, e.g. with ffmpeg -i in.avi out.mp4.",
+            )
+            self._source, self._data = kept.path, kept.data
+            self._init_kept(kept.probe, kept.ext_format, fmt, fps)
         elif hasattr(data_or_path, "iter_frames") and hasattr(data_or_path, "fps"):
             clip_fps = _check_fps(fps if fps is not None else data_or_path.fps)
             frames = [np.asarray(f) for f in data_or_path.iter_frames(fps=clip_fps)]
@@ -247,23 +251,6 @@ class Video(Media):
                 frames = frames[..., :3]
                 self._alpha_dropped = True
         self._frames = frames
-
-    def _init_path(self, path: Path, fmt: str | None, fps: Any) -> None:
-        ext = path.suffix.lower().lstrip(".")
-        if ext not in _EXT_FORMAT:
-            raise UnsupportedFormatError(
-                f"{OWNER}: `data_or_path` expects a .gif, .mp4, .webm or .ogg file; got "
-                f"{str(path)!r}. Convert it first, e.g. with ffmpeg -i in{path.suffix} out.mp4."
-            )
-        if not path.is_file():
-            raise MediaFileNotFoundError(f"{OWNER}: `data_or_path` file not found: {str(path)!r}.")
-        self._source = str(path)
-        self._init_kept(str(path), _EXT_FORMAT[ext], fmt, fps)
-
-    def _init_bytes(self, value: Any, fmt: str | None, fps: Any) -> None:
-        data = read_binary(value, "data_or_path", OWNER)
-        self._data = data
-        self._init_kept(io.BytesIO(data), None, fmt, fps)
 
     def _init_kept(self, src: Any, ext_fmt: str | None, fmt: str | None, fps: Any) -> None:
         if fps is not None:

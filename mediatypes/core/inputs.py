@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import os
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
-from ..errors import DecodeError, InvalidInputError, InvalidTypeError, MediaFileNotFoundError
+from ..errors import (
+    DecodeError,
+    InvalidInputError,
+    InvalidTypeError,
+    MediaFileNotFoundError,
+    UnsupportedFormatError,
+)
 
-__all__ = ["is_binary_source", "read_binary", "read_path_or_file", "utf8"]
+__all__ = [
+    "KeptSource",
+    "is_binary_source",
+    "kept_source",
+    "read_binary",
+    "read_path_or_file",
+    "utf8",
+]
 
 
 def is_binary_source(value: Any) -> bool:
@@ -55,3 +70,34 @@ def utf8(text: str, param: str, owner: str) -> bytes:
             f"{owner}: `{param}` expects valid Unicode text; got a str with {exc.reason} at "
             f"position {exc.start}."
         ) from exc
+
+
+class KeptSource(NamedTuple):
+    """A file input that is kept byte-for-byte: ``probe`` is what a decoder opens (the path, or
+    the bytes wrapped in BytesIO), ``ext_format`` the format its extension names (None for
+    bytes), and exactly one of ``path`` / ``data`` is set."""
+
+    probe: Any
+    ext_format: str | None
+    path: str | None
+    data: bytes | None
+
+
+def kept_source(
+    value: Any, extensions: dict[str, str], param: str, owner: str, hint: str = ""
+) -> KeptSource:
+    """A path (its extension one of ``extensions``: spelling → format; the file must exist) or
+    bytes / a binary file object (read once, see ``read_binary``)."""
+    if isinstance(value, (str, os.PathLike)):
+        path = Path(value)
+        ext = path.suffix.lower().lstrip(".")
+        if ext not in extensions:
+            names = ", ".join(f".{e}" for e in extensions)
+            raise UnsupportedFormatError(
+                f"{owner}: `{param}` expects a {names} file; got {str(path)!r}.{hint}"
+            )
+        if not path.is_file():
+            raise MediaFileNotFoundError(f"{owner}: `{param}` file not found: {str(path)!r}.")
+        return KeptSource(str(path), extensions[ext], str(path), None)
+    data = read_binary(value, param, owner)
+    return KeptSource(io.BytesIO(data), None, None, data)
