@@ -5,13 +5,8 @@ surface as TransportError, and ``finish()`` always completes."""
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
-import subprocess
-import sys
 import textwrap
-import threading
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -20,6 +15,7 @@ import numpy as np
 import pytest
 
 from mediatypes.errors import MediaError, TransportError
+from tests.runs.helpers import signal_logging_child
 
 from ._util import REPO, time_limit
 
@@ -196,30 +192,7 @@ MARGIN = 1.0
 
 def _kill_trial(tmp: Path, seed: int, sig: int, delay: float) -> tuple[Path, set[int]]:
     path = tmp / f"run-{seed}"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), str(REPO), str(seed)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=REPO,
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    assert first == b"ready\n", (first, proc.stderr.read() if proc.stderr else b"")
-    seen: list[tuple[float, int]] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.endswith(b"\n"):
-                seen.append((time.monotonic(), int(line)))
-
-    t = threading.Thread(target=read, daemon=True)
-    t.start()
-    time.sleep(delay)
-    at = time.monotonic()
-    os.kill(proc.pid, sig)
-    proc.wait(timeout=30)
-    t.join(timeout=5)
+    seen, at = signal_logging_child(CHILD, [str(path), str(REPO), str(seed)], REPO, delay, sig)
     # Rows with media are written once their media is; under CPU contention that lags log() by a
     # few hundred ms (seen: 5 rows 200 ms before a SIGTERM), so the bar is "1 s before the signal".
     return path, {i for when, i in seen if when <= at - MARGIN}

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +78,33 @@ def strip(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         assert isinstance(row["_timestamp"], float) and isinstance(row["_runtime"], float)
         out.append({k: v for k, v in row.items() if k not in ("_timestamp", "_runtime")})
     return out
+
+
+def signal_logging_child(
+    code: str, args: list[str], cwd: Path, delay: float, sig: int
+) -> tuple[list[tuple[float, int]], float]:
+    """Run ``code`` (a script that prints ``ready`` and then the index of each row it has logged)
+    in a child process, send it ``sig`` after ``delay`` seconds; returns every (time, index) it
+    printed and the moment of the signal (``time.monotonic``)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert first == b"ready\n", (first, proc.stderr.read() if proc.stderr else b"")
+    seen: list[tuple[float, int]] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.endswith(b"\n"):
+                seen.append((time.monotonic(), int(line)))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(delay)
+    at = time.monotonic()
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=30)
+    reader.join(timeout=5)
+    return seen, at

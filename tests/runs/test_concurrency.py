@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import signal
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -22,7 +19,7 @@ from mediatypes import _json, open_run
 from mediatypes.runs.history import RunWarning
 from mediatypes.runs.reader import problems, recover
 
-from .helpers import Png, dir_run
+from .helpers import Png, dir_run, signal_logging_child
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 20
@@ -61,29 +58,9 @@ CHILD = textwrap.dedent(
 
 def _trial(tmp: Path, seed: int, delay: float) -> tuple[Path, dict[int, float]]:
     path = tmp / f"kill-{seed}"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), str(ROOT), str(seed)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
+    seen, kill_at = signal_logging_child(
+        CHILD, [str(path), str(ROOT), str(seed)], ROOT, delay, signal.SIGKILL
     )
-    assert proc.stdout is not None
-    assert proc.stdout.readline() == b"ready\n", proc.stderr.read() if proc.stderr else ""
-    seen: list[tuple[float, int]] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.endswith(b"\n"):
-                seen.append((time.monotonic(), int(line)))
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    time.sleep(delay)
-    kill_at = time.monotonic()
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    reader.join(timeout=5)
     committed = {i: kill_at - t for t, i in seen if t <= kill_at - MARGIN}  # row -> age at kill
     return path, committed
 
