@@ -5,30 +5,20 @@ soundfile, plus FLAC/OGG for reference. Median of N runs, in-memory encode (cons
 from __future__ import annotations
 
 import io
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import median_ms
 
 from mediatypes.audio import Audio
 
 RATE = 44100
-
-
-def median_ms(fn: Callable[[], object], n: int) -> float:
-    fn()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
 
 
 def main() -> None:
@@ -39,10 +29,12 @@ def main() -> None:
     print(f"W7 audio 10 s mono {RATE} Hz float32, median of {n} runs")
     for fmt in ("wav", "flac", "ogg"):
         runs = n if fmt == "wav" else max(5, n // 10)
-        ms = median_ms(lambda fmt=fmt: Audio(x, sample_rate=RATE, format=fmt).encode(), runs)
+        ms = median_ms(
+            lambda fmt=fmt: Audio(x, sample_rate=RATE, format=fmt).encode(), repeat=runs, warmup=1
+        )
         print(f"  {fmt:4s} Audio(...).encode()            {ms:7.2f} ms")
     with tempfile.TemporaryDirectory() as tmp:
-        ms = median_ms(lambda: Audio(x, sample_rate=RATE).save(tmp), n)
+        ms = median_ms(lambda: Audio(x, sample_rate=RATE).save(tmp), repeat=n, warmup=1)
         print(
             f"  wav  Audio(...).save(dir)             {ms:7.2f} ms (sha256 + schema check + manifest; same bytes are not rewritten)"
         )
@@ -52,7 +44,7 @@ def main() -> None:
         sf.write(buf, x, RATE, format="WAV", subtype="PCM_16")
         return buf.getvalue()
 
-    ms = median_ms(with_soundfile, n)
+    ms = median_ms(with_soundfile, repeat=n, warmup=1)
     print(f"  alternative: soundfile.write PCM_16   {ms:7.2f} ms")
     got, _ = sf.read(io.BytesIO(with_soundfile()))
     print(

@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,19 +26,12 @@ import numpy as np
 import PIL.Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import median_ms
 
 from mediatypes.core.arrays import float_to_uint8
 from mediatypes.image import Image, png_bytes
-
-
-def median_ms(fn: Callable[[], object], n: int) -> float:
-    fn()
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
 
 
 def smooth(h: int, w: int) -> np.ndarray:
@@ -52,19 +44,25 @@ def smooth(h: int, w: int) -> np.ndarray:
 def w3(n: int) -> None:
     arr = np.random.default_rng(0).random((512, 512, 3))  # float64 in [0, 1], worst case: noise
     print("W3 float 512x512x3 in [0,1] -> PNG (target <= 25 ms)")
-    print(f"  construct + encode (noise):   {median_ms(lambda: Image(arr).encode(), n):6.1f} ms")
-    sm = smooth(512, 512)
-    print(f"  construct + encode (smooth):  {median_ms(lambda: Image(sm).encode(), n):6.1f} ms")
     print(
-        f"    of which float_to_uint8:    {median_ms(lambda: float_to_uint8(arr, 'd', 'b'), n):6.1f} ms"
+        f"  construct + encode (noise):   {median_ms(lambda: Image(arr).encode(), repeat=n, warmup=1):6.1f} ms"
+    )
+    sm = smooth(512, 512)
+    print(
+        f"  construct + encode (smooth):  {median_ms(lambda: Image(sm).encode(), repeat=n, warmup=1):6.1f} ms"
+    )
+    print(
+        f"    of which float_to_uint8:    {median_ms(lambda: float_to_uint8(arr, 'd', 'b'), repeat=n, warmup=1):6.1f} ms"
     )
     u8 = float_to_uint8(arr, "d", "b")
-    print(f"    of which PNG encode:        {median_ms(lambda: png_bytes(u8, 1), n):6.1f} ms")
+    print(
+        f"    of which PNG encode:        {median_ms(lambda: png_bytes(u8, 1), repeat=n, warmup=1):6.1f} ms"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         i = iter(range(10**9))
         print(
             f"  W3 save (files + manifest):   "
-            f"{median_ms(lambda: Image(arr).save(tmp, name=f'w3_{next(i)}'), n):6.1f} ms"
+            f"{median_ms(lambda: Image(arr).save(tmp, name=f'w3_{next(i)}'), repeat=n, warmup=1):6.1f} ms"
         )
 
 
@@ -77,7 +75,7 @@ def levels(n: int) -> None:
         u8 = float_to_uint8(img, "d", "b")
         pil = PIL.Image.fromarray(u8)
         for level in (1, 3, 6, 9):
-            ours = median_ms(lambda lv=level, a=u8: png_bytes(a, lv), n)
+            ours = median_ms(lambda lv=level, a=u8: png_bytes(a, lv), repeat=n, warmup=1)
             size = len(png_bytes(u8, level))
 
             def pillow(lv: int = level, im: PIL.Image.Image = pil) -> bytes:
@@ -85,7 +83,7 @@ def levels(n: int) -> None:
                 im.save(buf, format="PNG", compress_level=lv)
                 return buf.getvalue()
 
-            theirs = median_ms(pillow, n)
+            theirs = median_ms(pillow, repeat=n, warmup=1)
             print(
                 f"  {name:6s} level {level}: ours {ours:6.1f} ms {size:8d} B | "
                 f"Pillow {theirs:6.1f} ms {len(pillow()):8d} B"

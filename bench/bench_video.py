@@ -6,31 +6,21 @@ and the alternatives the encoders were chosen against. Median of N runs, in-memo
 from __future__ import annotations
 
 import io
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import median_ms
 
 from mediatypes.video import Video
 
 T, C, H, W = 32, 3, 128, 128
-
-
-def median_ms(fn: Callable[[], object], n: int) -> float:
-    fn()  # warm up (imports, codec init)
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
 
 
 def workloads() -> dict[str, np.ndarray]:
@@ -74,23 +64,25 @@ def main() -> None:
     print(f"W6 video {T}x{C}x{H}x{W} uint8, median of {n} runs")
     for name, x in workloads().items():
         for fmt in ("gif", "mp4", "webm", "ogg"):
-            ms = median_ms(lambda x=x, fmt=fmt: encode(x, fmt), n)
+            ms = median_ms(lambda x=x, fmt=fmt: encode(x, fmt), repeat=n, warmup=1)
             print(
                 f"  {name:7s} {fmt:5s} Video(...).encode()   {ms:7.1f} ms  {encode(x, fmt):>8d} bytes"
             )
         with tempfile.TemporaryDirectory() as tmp:
-            ms = median_ms(lambda x=x, tmp=tmp: Video(x, format="mp4").save(tmp), n)
+            ms = median_ms(
+                lambda x=x, tmp=tmp: Video(x, format="mp4").save(tmp), repeat=n, warmup=1
+            )
             print(
                 f"  {name:7s} mp4   Video(...).save(dir)   {ms:7.1f} ms  (sha256 + schema check + manifest; same bytes are not rewritten)"
             )
         print(f"  {name:7s} alternatives:")
-        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.FASTOCTREE), n)
+        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.FASTOCTREE), repeat=n, warmup=1)
         print(f"    gif  Pillow save_all + FASTOCTREE     {ms:7.1f} ms (merges identical frames)")
-        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.MEDIANCUT), 3)
+        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.MEDIANCUT), repeat=3, warmup=1)
         print(f"    gif  Pillow save_all + MEDIANCUT      {ms:7.1f} ms (3 runs)")
-        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.MAXCOVERAGE), 3)
+        ms = median_ms(lambda x=x: alt_gif(x, Image.Quantize.MAXCOVERAGE), repeat=3, warmup=1)
         print(f"    gif  Pillow save_all + MAXCOVERAGE    {ms:7.1f} ms (3 runs)")
-        ms = median_ms(lambda x=x: alt_ffmpeg_pipe(x), max(5, n // 3))
+        ms = median_ms(lambda x=x: alt_ffmpeg_pipe(x), repeat=max(5, n // 3), warmup=1)
         print(f"    mp4  imageio-ffmpeg binary, piped     {ms:7.1f} ms")
 
 
