@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mediatypes.errors import MediaError, TransportError
+from mediatypes.errors import MediaError, RunError, TransportError
 from tests.runs.helpers import signal_logging_child
 
 from ._util import REPO, time_limit
@@ -96,7 +96,7 @@ def test_a_raising_transport_is_reported_and_finish_completes(where: str) -> Non
     assert all(isinstance(e, (TransportError,)) or "Transport" in str(e) for e in errors), errors
     kept = [r["i"] for r in _rows(transport)]
     assert kept == sorted(kept) and len(kept) >= (3 if where == "rows" else 1)
-    with pytest.raises(Exception):  # noqa: B017 - a finished run refuses more rows
+    with pytest.raises(RunError, match="is finished"):  # a finished run refuses more rows
         run.log({"i": 99})
 
 
