@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from .. import _json, schemas
 from ..core.media import file_refs
 from ..core.store import atomic_write, file_sha256, safe_relpath
-from ..errors import DecodeError, MediaFileNotFoundError, RunError, TransportError
+from ..errors import (
+    DecodeError,
+    MediaError,
+    MediaFileNotFoundError,
+    RunError,
+    TransportError,
+)
 from .history import RESERVED, RunWarning, decode_value, encode_nonfinite, value_kind
 from .metrics import MetricRegistry
 from .summary import Summary
@@ -233,6 +239,29 @@ class RunReader:
                 row = {k: v for k, v in row.items() if not self._hidden(k)}
             out.append({k: decode_value(v) for k, v in row.items()})
         return out
+
+    def read_bytes(self, relpath: str) -> bytes:
+        """The bytes of a file of the run (``media/…``, ``files/…``, ``run.json``…), by its POSIX
+        path relative to the run. A path that would leave the run is refused (``UnsafePathError``);
+        a missing file is ``MediaFileNotFoundError``.
+
+        Tools that read runs (viewer, exporters) go through this and the row/summary accessors
+        only, so they also work on runs that are not on the local disk.
+        """
+        target = safe_relpath(self.dir, relpath)
+        try:
+            return target.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise MediaFileNotFoundError(
+                f"run {self.id!r}: no file {relpath!r} in {str(self.dir)!r}."
+            ) from None
+
+    def exists(self, relpath: str) -> bool:
+        """True when ``relpath`` names a file inside the run."""
+        try:
+            return safe_relpath(self.dir, relpath).is_file()
+        except MediaError:
+            return False
 
     def media(self, key: str, step: int | None = None) -> Any:
         """The media object logged under ``key`` (the last one, or the one at ``step``), loaded

@@ -22,7 +22,13 @@ from typing import Any, NoReturn
 
 from .. import __version__, _json
 from ..errors import InvalidInputError, InvalidTypeError, MediaError, RunError
-from ..transports import DirectoryTransport, MemoryTransport, Transport, resolve
+from ..transports import (
+    DirectoryTransport,
+    MemoryTransport,
+    Transport,
+    TransportContext,
+    resolve,
+)
 from .capture import Capture, command_info
 from .history import History, RunWarning, encode_nonfinite
 from .metrics import MetricRegistry, MetricSpec
@@ -565,12 +571,17 @@ def init(
     ):
         raise InvalidInputError(f"init: `id` expects a folder-safe name; got {id!r}.")
     run_id = id or _new_id()
+    base = Path(dir if dir is not None else os.environ.get("MEDIATYPES_DIR", "runs"))
     if transport is not None:
-        if dir is not None:
-            raise InvalidInputError("init: pass either `dir` or `transport`, not both.")
-        tr = resolve(transport)
+        if dir is not None and not isinstance(transport, str):
+            raise InvalidInputError("init: pass either `dir` or a `transport` object, not both.")
+        tr = resolve(
+            transport,
+            TransportContext(
+                run_id=run_id, base_dir=base, dir_given=dir is not None, durable=durable
+            ),
+        )
     else:
-        base = Path(dir if dir is not None else os.environ.get("MEDIATYPES_DIR", "runs"))
         tr = DirectoryTransport(base / run_id, durable=durable)
     if isinstance(tr, MemoryTransport) and id is None and name is not None:
         run_id = name

@@ -1,12 +1,16 @@
 """Transports: where a run goes. An object, or a URL-like string resolved here.
 
 ``"dir:runs/x"`` → :class:`DirectoryTransport` writing the folder ``runs/x``;
-``"memory:"`` → :class:`MemoryTransport`.
+``"memory:"`` → :class:`MemoryTransport`. Other schemes are registered in :data:`SCHEMES` as lazy
+``"module:factory"`` references, so a backend's dependencies are imported only when it is used.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError, InvalidTypeError
@@ -14,12 +18,37 @@ from .base import Transport
 from .directory import DirectoryTransport
 from .memory import MemoryTransport
 
-__all__ = ["DirectoryTransport", "MemoryTransport", "Transport", "resolve"]
+__all__ = [
+    "SCHEMES",
+    "DirectoryTransport",
+    "MemoryTransport",
+    "Transport",
+    "TransportContext",
+    "resolve",
+]
 
-SCHEMES = ("dir", "memory")
+
+@dataclass(frozen=True)
+class TransportContext:
+    """What ``init`` knows when it resolves a transport string: the run's id, the folder runs go to
+    (``dir`` or ``$MEDIATYPES_DIR`` or ``runs``; tee transports keep the canonical run directory
+    there), whether ``dir`` was passed explicitly, and ``durable``."""
+
+    run_id: str = ""
+    base_dir: Path = Path("runs")
+    dir_given: bool = False
+    durable: bool = False
 
 
-def resolve(spec: Any) -> Transport:
+# scheme → "module:factory"; factory(rest, context) -> Transport, where rest is what follows
+# "scheme:" in the string. Imported on first use.
+SCHEMES: dict[str, str] = {
+    "dir": "mediatypes.transports.directory:from_url",
+    "memory": "mediatypes.transports.memory:from_url",
+}
+
+
+def resolve(spec: Any, context: TransportContext | None = None) -> Transport:
     """A transport from an object or a ``"scheme:rest"`` string.
 
     >>> resolve("dir:runs/exp1")
@@ -29,17 +58,19 @@ def resolve(spec: Any) -> Transport:
         return spec
     if isinstance(spec, os.PathLike):
         return DirectoryTransport(spec)
+    known = ", ".join(f"'{s}:'" for s in SCHEMES)
     if not isinstance(spec, str):
         raise InvalidTypeError(
-            f"init: `transport` expects a Transport object or a string like 'dir:runs/x' or "
-            f"'memory:'; got {type(spec).__name__}."
+            f"init: `transport` expects a Transport object or a string such as 'dir:runs/x' or "
+            f"'memory:' (schemes: {known}); got {type(spec).__name__}."
         )
     scheme, sep, rest = spec.partition(":")
-    if sep and scheme == "dir" and rest:
-        return DirectoryTransport(rest)
-    if sep and scheme == "memory" and not rest:
-        return MemoryTransport()
-    raise InvalidInputError(
-        f"init: `transport` expects 'dir:<path>' or 'memory:'; got {spec!r}. "
-        f"Known schemes: {', '.join(SCHEMES)}."
-    )
+    ref = SCHEMES.get(scheme) if sep else None
+    if ref is None:
+        raise InvalidInputError(
+            f"init: `transport` expects 'scheme:...' with a known scheme ({known}); got {spec!r}."
+        )
+    module, _, attr = ref.partition(":")
+    factory = getattr(importlib.import_module(module), attr)
+    transport: Transport = factory(rest, context or TransportContext())
+    return transport

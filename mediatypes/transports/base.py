@@ -10,10 +10,12 @@ returned by :meth:`Transport.media_store`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..core.store import Store
+from ..errors import InvalidInputError
 
-__all__ = ["RUN_FILES", "Transport"]
+__all__ = ["RUN_FILES", "Transport", "no_dir"]
 
 # The run-level documents every transport can read back by name.
 RUN_FILES = ("run.json", "history.jsonl", "summary.json")
@@ -72,3 +74,13 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url}>"
+
+
+def no_dir(context: Any, scheme: str) -> None:
+    """Refuse ``init(dir=..., transport="<scheme>...")`` for transports that keep no run directory
+    beside them (``dir`` would be silently ignored)."""
+    if getattr(context, "dir_given", False):
+        raise InvalidInputError(
+            f"init: pass either `dir` or `transport={scheme!r}...`, not both (this transport "
+            f"decides where the run goes)."
+        )

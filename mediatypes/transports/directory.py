@@ -18,10 +18,11 @@ import contextlib
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from ..core.store import DirectoryStore, Store, atomic_write, safe_relpath, sanitize_key
-from ..errors import TransportError
-from .base import RUN_FILES, Transport
+from ..errors import InvalidInputError, TransportError
+from .base import RUN_FILES, Transport, no_dir
 
 __all__ = ["DirectoryTransport"]
 
@@ -127,3 +128,11 @@ def _write_all(fd: int, data: bytes) -> None:
         except OSError as exc:
             raise TransportError(f"cannot append to the run: {exc}") from exc
         view = view[n:]
+
+
+def from_url(rest: str, context: Any) -> DirectoryTransport:
+    """``"dir:<path>"`` → the folder ``<path>``."""
+    no_dir(context, "dir:")
+    if not rest:
+        raise InvalidInputError("init: `transport` 'dir:' needs a folder, e.g. 'dir:runs/exp1'.")
+    return DirectoryTransport(rest, durable=context.durable)

@@ -11,8 +11,8 @@ from typing import Any
 
 from .. import _json
 from ..core.store import MemoryStore, Store, sanitize_key
-from ..errors import TransportError
-from .base import Transport
+from ..errors import InvalidInputError, TransportError
+from .base import Transport, no_dir
 
 __all__ = ["MemoryTransport"]
 
@@ -90,3 +90,13 @@ class MemoryTransport(Transport):
     def meta(self) -> dict[str, Any]:
         data = self.files.get("run.json")
         return {} if data is None else dict(_json.loads(data))
+
+
+def from_url(rest: str, context: Any) -> MemoryTransport:
+    """``"memory:"`` → a new in-memory run."""
+    no_dir(context, "memory:")
+    if rest:
+        raise InvalidInputError(
+            f"init: `transport` 'memory:' takes nothing after the colon; got {rest!r}."
+        )
+    return MemoryTransport()

@@ -13,7 +13,7 @@ import pytest
 
 import mediatypes as mt
 from mediatypes import _json, open_run
-from mediatypes.errors import MediaFileNotFoundError, RunError
+from mediatypes.errors import MediaFileNotFoundError, RunError, UnsafePathError
 from mediatypes.runs.history import RunWarning
 from mediatypes.runs.reader import live_writer, problems, recover
 
@@ -289,3 +289,18 @@ def test_recover_keeps_a_complete_row_missing_only_its_newline(tmp_path: Path) -
     assert (tmp_path / "r" / "history.jsonl").read_bytes().endswith(b"0.01}\n")
     assert open_run(tmp_path / "r").summary["loss"] == 0.01
     assert problems(tmp_path / "r") == []
+
+
+def test_read_bytes_reads_inside_the_run_only(tmp_path: Path) -> None:
+    with mt.init(dir=tmp_path, id="r", **OFF) as run:
+        run.log({"img": mt.Image(np.zeros((4, 4, 3), np.uint8))})
+    r = open_run(tmp_path / "r")
+    rel = r.history(keys=["img"])[0]["img"]["path"]
+    assert r.read_bytes(rel) == (tmp_path / "r" / rel).read_bytes()
+    assert r.exists(rel) and r.exists("run.json") and not r.exists("media")
+    (tmp_path / "secret.txt").write_text("x")
+    with pytest.raises(UnsafePathError):
+        r.read_bytes("../secret.txt")
+    assert not r.exists("../secret.txt")
+    with pytest.raises(MediaFileNotFoundError, match=r"no file 'media/nope\.png'"):
+        r.read_bytes("media/nope.png")

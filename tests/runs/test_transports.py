@@ -11,7 +11,7 @@ import pytest
 import mediatypes as mt
 from mediatypes import _json
 from mediatypes.errors import InvalidInputError, InvalidTypeError, TransportError
-from mediatypes.transports import resolve
+from mediatypes.transports import SCHEMES, resolve
 
 from .helpers import OFF, Png, strip
 
@@ -110,8 +110,8 @@ def test_resolve_strings(tmp_path: Path) -> None:
     same = mt.MemoryTransport()
     assert resolve(same) is same
     assert isinstance(resolve(tmp_path / "p"), mt.DirectoryTransport)
-    with pytest.raises(InvalidInputError, match="dir:<path>"):
-        resolve("s3://bucket")
+    with pytest.raises(InvalidInputError, match="known scheme"):
+        resolve("nosuch://bucket")
     with pytest.raises(InvalidInputError):
         resolve("memory:extra")
     with pytest.raises(InvalidTypeError, match="transport"):
@@ -130,3 +130,17 @@ def test_init_dir_layout(tmp_path: Path) -> None:
     ]
     with pytest.raises(InvalidInputError, match="either"):
         mt.init(dir=tmp_path, transport="memory:", **OFF)
+
+
+def test_transport_strings_resolve_through_the_scheme_registry(tmp_path: Path) -> None:
+    assert {"dir", "memory"} <= set(SCHEMES)
+    assert isinstance(resolve(f"dir:{tmp_path / 'x'}"), mt.DirectoryTransport)
+    assert isinstance(resolve("memory:"), mt.MemoryTransport)
+    with pytest.raises(InvalidInputError, match="known scheme"):
+        resolve("nosuch:thing")
+    with pytest.raises(InvalidInputError, match="needs a folder"):
+        resolve("dir:")
+    with pytest.raises(InvalidInputError, match="not both"):
+        mt.init(dir=tmp_path, transport="memory:")
+    with pytest.raises(InvalidInputError, match="not both"):
+        mt.init(dir=tmp_path, transport=mt.MemoryTransport())
