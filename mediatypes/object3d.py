@@ -272,9 +272,7 @@ def box3d(
 # point clouds
 
 
-def _points(
-    value: Any, param: str
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
+def _points(value: Any, param: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
     """Validate a point array; return (xyz, rgb uint8 or None, category uint8 or None, number of
     r,g,b values clipped to 0-255), copied."""
     arr = to_numpy(value, param, OWNER)

@@ -215,7 +215,8 @@ ROUNDING = [
     (np.array([0.5, 0.2, 1.0, 0.0]) * 255, [128, 51, 255, 0]),  # intensity * 255: 127.5, 51.000…01
     ([0.5, 1.5, 2.5, 254.5], [1, 2, 3, 255]),  # half up, not half to even (numpy's round)
 ]
-EDGES = ([0.49999999999999994, 127.49999999999999, 3.4, 3.6], [0, 127, 3, 4])  # floor(x + .5): 1, 128
+# just below .5: floor(x + 0.5) would give 1 for the first (the addition itself rounds up)
+EDGES = ([0.49999999999999994, 127.49999999999999, 3.4, 3.6], [0, 127, 3, 4])
 
 
 @pytest.mark.parametrize(
