@@ -15,6 +15,7 @@ import argparse
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -49,8 +50,12 @@ def main() -> None:
         "xyz float64 (N×3)": xyz64,
         "xyz + rgb float64 (N×6)": np.column_stack([xyz64, rgb]),
         "xyz + category float64 (N×4)": np.column_stack([xyz64, cat]),
+        # colours that need work: fractions (intensity * 255) round half up; out of range clip
+        "xyz + fractional rgb (N×6)": np.column_stack([xyz64, rng.random((N, 3)) * 255]),
+        "xyz + rgb, 14% clipped (N×6)": np.column_stack([xyz64, rng.integers(-20, 276, (N, 3))]),
     }
     print(f"Object3D, {N:,} points, {args.runs} runs, median / min in ms")
+    warnings.simplefilter("ignore")  # the clipped cloud warns once per Object3D
     for name, pts in clouds.items():
         med, lo = timeit(lambda pts=pts: mt.Object3D(pts).encode(), args.runs)
         size = len(mt.Object3D(pts).encode()[0].data)  # type: ignore[union-attr,arg-type]

@@ -434,5 +434,9 @@ def precision_recall(
 
 
 def plot_confusion_matrix(y_true: Any, y_pred: Any, labels: Sequence[str] | None = None) -> Chart:
-    """Older form ``sklearn.plot_confusion_matrix(y_true, y_pred, labels)``; predictions are class ids."""
-    return confusion_matrix(y_true=y_true, preds=y_pred, class_names=labels)
+    """Older form ``sklearn.plot_confusion_matrix(y_true, y_pred, labels)``: ``y_pred`` holds the
+    predicted class ids, or (as the reference docs describe it) scores of shape (n, n_classes)."""
+    pred = _array(y_pred, "y_pred", "charts.plot_confusion_matrix")
+    if pred.ndim == 2:
+        return confusion_matrix(y_true=y_true, probs=pred, class_names=labels)
+    return confusion_matrix(y_true=y_true, preds=pred, class_names=labels)

@@ -43,9 +43,13 @@ def heatmap(
     show_text: bool = False,
     title: str | None = None,
 ) -> Chart:
-    """A heatmap: ``matrix_values[i][j]`` is the cell at ``x_labels[i]``, ``y_labels[j]``.
+    """A heatmap: ``matrix_values[j][i]`` is the cell at ``x_labels[i]``, ``y_labels[j]``.
 
-    >>> charts.heatmap(["a", "b"], ["u", "v", "w"], np.arange(6).reshape(2, 3), show_text=True)  # doctest: +SKIP
+    Rows are y labels (top to bottom), columns are x labels (left to right): shape
+    ``(len(y_labels), len(x_labels))``, as numpy/matplotlib ``imshow`` and the reference SDK.
+    A square matrix cannot be checked for orientation; pass ``matrix.T`` if yours has x rows.
+
+    >>> charts.heatmap(["a", "b", "c"], ["u", "v"], np.arange(6).reshape(2, 3), show_text=True)  # doctest: +SKIP
     """
     import numpy as np
 
@@ -63,18 +67,26 @@ def heatmap(
         raise InvalidTypeError(
             f"charts.heatmap: `matrix_values` expects numbers; got {describe(m)}."
         )
-    if m.shape != (len(xs), len(ys)):
+    expected = (len(ys), len(xs))
+    if m.shape != expected:
+        hint = (
+            " That is the transpose (rows = x labels): pass `matrix_values.T`."
+            if m.shape == expected[::-1]
+            else ""
+        )
         raise ShapeError(
-            f"charts.heatmap: `matrix_values` expects shape (len(x_labels), len(y_labels)) = "
-            f"({len(xs)}, {len(ys)}); got {describe(m)}."
+            f"charts.heatmap: `matrix_values` expects shape (len(y_labels), len(x_labels)) = "
+            f"{expected} (rows are y labels, columns are x labels); got {describe(m)}.{hint}"
         )
     if m.dtype.kind == "f" and not np.isfinite(m).all():
         raise NonFiniteError(
             "charts.heatmap: `matrix_values` holds NaN/Inf; values must be finite."
         )
+    # row-major: the first row lists every x in order, so Vega-Lite's data-order axes (sort: null)
+    # show x_labels left to right and y_labels top to bottom, like imshow
     table = Table(columns=[])
-    table.add_column("x", [x for x in xs for _ in ys])
-    table.add_column("y", ys * len(xs))
+    table.add_column("x", xs * len(ys))
+    table.add_column("y", [y for y in ys for _ in xs])
     table.add_column("value", m.astype(np.float64 if m.dtype.kind == "f" else np.int64).ravel())
     preset = "heatmap_text" if show_text else "heatmap"
     fields = {"x": "x", "y": "y", "value": "value"}
@@ -84,5 +96,6 @@ def heatmap(
 def HeatMap(
     x_labels: Sequence[Any], y_labels: Sequence[Any], matrix_values: Any, show_text: bool = False
 ) -> Chart:
-    """Older form ``plots.HeatMap(x_labels, y_labels, matrix_values, show_text=False)``."""
+    """Older form ``plots.HeatMap(x_labels, y_labels, matrix_values, show_text=False)``; same
+    orientation as ``heatmap`` (rows are y labels)."""
     return heatmap(x_labels, y_labels, matrix_values, show_text=show_text)

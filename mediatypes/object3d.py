@@ -11,6 +11,9 @@ Encoding (``_type = "object3D-file"``, schema version 1):
   14-colour palette so any viewer shows the classes). Boxes and vectors are validated, normalized
   and kept in the manifest. Points are never dropped silently: ``max_points`` (default ``None``: keep
   all) evenly subsamples and is recorded in the manifest with the original count.
+* **Colours** (point ``r g b`` columns, box and vector ``color``): channels outside 0–255 are clipped
+  with one warning per object and counted in the manifest (``clipped``); fractional values round
+  half up (127.5 → 128). NaN/Inf colours are an error; categories must be whole numbers 1–14.
 * **Meshes** (``obj``, ``gltf`` + buffers, ``glb``, ``stl``, ``ply`` from paths or file objects) become
   one self-contained GLB exported by trimesh. GLB input is kept byte-for-byte after it has been
   parsed (a re-export could only lose data). glTF buffers/images are resolved relative to the file's
@@ -23,6 +26,7 @@ import io
 import itertools
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -101,13 +105,32 @@ def _vector(value: Any, n: int, param: str) -> np.ndarray:
     return arr
 
 
-def _color(value: Any, param: str) -> list[int]:
-    arr = _vector(value, 3, param)
-    if np.any(arr < 0) or np.any(arr > 255) or np.any(arr != np.round(arr)):
-        raise InvalidInputError(
-            f"{OWNER}: `{param}` expects [r, g, b] whole numbers in 0-255; got {arr.tolist()}."
-        )
-    return [int(v) for v in arr]
+def _round_half_up(values: np.ndarray) -> np.ndarray:
+    """Exact round half up of floats (127.5 → 128, 0.49999999999999994 → 0); ``floor(x + 0.5)``
+    is off by one where the addition itself rounds."""
+    low = np.floor(values)
+    return low + (values - low >= 0.5)
+
+
+def _color(value: Any, param: str) -> list[float]:
+    """A finite [r, g, b] as given; ``_settle_colors`` clips, counts and rounds it."""
+    return [int(v) if v.is_integer() else v for v in _vector(value, 3, param).tolist()]
+
+
+def _settle_colors(items: list[tuple[str, dict[str, Any]]]) -> tuple[int, list[str]]:
+    """Clip each ``(param, item)``'s ``color`` to 0-255 and round it half up to ints, in place;
+    return how many channels were clipped and where (for the one warning)."""
+    clipped, where = 0, []
+    for param, item in items:
+        if "color" not in item:
+            continue
+        arr = np.asarray(item["color"], dtype=np.float64)
+        n = int(np.count_nonzero((arr < 0) | (arr > 255)))
+        if n:
+            clipped += n
+            where.append(f"{param}.color {item['color']}")
+        item["color"] = [int(v) for v in _round_half_up(np.clip(arr, 0.0, 255.0))]
+    return clipped, where
 
 
 def _box(value: Any, param: str) -> dict[str, Any]:
@@ -217,7 +240,8 @@ def box3d(
 
     ``center`` is ``[x, y, z]``, ``size`` the full extents ``[dx, dy, dz]`` along the box's own axes,
     ``orientation`` a rotation quaternion **(w, x, y, z)** (scalar first; normalized here, a zero
-    quaternion is an error), ``color`` ``[r, g, b]`` in 0–255. Corners are listed in
+    quaternion is an error), ``color`` ``[r, g, b]`` in 0–255 (``Object3D`` clips and counts
+    channels outside, and rounds fractions half up). Corners are listed in
     ``itertools.product((-1, 1), repeat=3)`` order of the half-extents (x slowest, z fastest).
 
     >>> box3d([0, 0, 0], [2, 1, 1], [1, 0, 0, 0], [255, 0, 0], label="car")["corners"][0]
@@ -248,8 +272,9 @@ def box3d(
 # point clouds
 
 
-def _points(value: Any, param: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Validate a point array; return (xyz, rgb uint8 or None, category uint8 or None), copied."""
+def _points(value: Any, param: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
+    """Validate a point array; return (xyz, rgb uint8 or None, category uint8 or None, number of
+    r,g,b values clipped to 0-255), copied."""
     arr = to_numpy(value, param, OWNER)
     if arr.ndim != 2 or arr.shape[1] not in (3, 4, 6):
         raise ShapeError(
@@ -266,11 +291,28 @@ def _points(value: Any, param: str) -> tuple[np.ndarray, np.ndarray | None, np.n
     xyz_dtype = np.float32 if arr.dtype in (np.float16, np.float32) else np.float64
     xyz = np.array(arr[:, :3], dtype=xyz_dtype, order="C", copy=True)  # never share caller memory
     rgb = cat = None
+    clipped = 0
     if arr.shape[1] == 4:
         cat = _whole_uint8(arr[:, 3], 1, 14, param, "column 3 (category) expects", "1-14")
     elif arr.shape[1] == 6:
-        rgb = _whole_uint8(arr[:, 3:6], 0, 255, param, "columns 3-5 (r, g, b) expect", "0-255")
-    return xyz, rgb, cat
+        rgb, clipped = _rgb_uint8(arr[:, 3:6])
+    return xyz, rgb, cat, clipped
+
+
+def _rgb_uint8(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Colour channels as uint8: clipped to 0-255 (returning how many were), rounded half up.
+
+    Fast path for whole numbers in range: min/max, one cast and one exactness compare.
+    """
+    c = np.ascontiguousarray(values)
+    clipped = 0
+    if c.min() < 0 or c.max() > 255:
+        clipped = int(np.count_nonzero((c < 0) | (c > 255)))
+        c = np.clip(c, 0, 255)
+    out = c.astype(np.uint8)
+    if c.dtype.kind == "f" and not np.array_equal(out, c):
+        out = _round_half_up(c).astype(np.uint8)
+    return out, clipped
 
 
 def _whole_uint8(
@@ -501,6 +543,8 @@ class Object3D(Media):
         self.scene_type: str | None = None
         self.boxes: list[dict[str, Any]] = []
         self.vectors: list[dict[str, Any]] = []
+        self.clipped = 0  # colour channels clipped to 0-255 (recorded in the manifest)
+        self._clip_where: list[str] = []
         if isinstance(data, Mapping):
             self._init_scene(data)
         elif isinstance(data, (str, os.PathLike)) or hasattr(data, "read"):
@@ -516,11 +560,22 @@ class Object3D(Media):
                     f"{describe(data)}."
                 )
             self._init_points(data, "data")
+        if self.clipped:  # one warning per object, however many colours were clipped
+            where = "; ".join(self._clip_where[:3]) + ("; …" if len(self._clip_where) > 3 else "")
+            warnings.warn(
+                f"{OWNER}: {self.clipped} colour channel(s) outside 0-255 were clipped ({where}). "
+                "Scale colours to 0-255 to avoid this; the manifest records the count "
+                "(`clipped`).",
+                stacklevel=2,
+            )
 
     def _init_points(self, points: Any, param: str) -> None:
         self.kind = "point_cloud"
-        xyz, rgb, cat = _points(points, param)
+        xyz, rgb, cat, clipped = _points(points, param)
         self.source_num_points = len(xyz)
+        if clipped:
+            self.clipped += clipped
+            self._clip_where.append(f"{clipped} r,g,b value(s) of `{param}`")
         if self.max_points is not None and len(xyz) > self.max_points:
             idx = (np.arange(self.max_points, dtype=np.int64) * len(xyz)) // self.max_points
             xyz = xyz[idx]
@@ -551,6 +606,12 @@ class Object3D(Media):
             _vector_item(v, f"vectors[{i}]")
             for i, v in enumerate(_items(scene.get("vectors"), "vectors"))
         ]
+        clipped, where = _settle_colors(
+            [(f"boxes[{i}]", b) for i, b in enumerate(self.boxes)]
+            + [(f"vectors[{i}]", v) for i, v in enumerate(self.vectors)]
+        )
+        self.clipped += clipped
+        self._clip_where += where
 
     # -- alternative constructors ------------------------------------------------------------
 
@@ -616,6 +677,8 @@ class Object3D(Media):
             "vectors": self.vectors,
             "caption": self.caption,
         }
+        if self.clipped:
+            fields["clipped"] = self.clipped
         return Payload(ext="ply", data=data), fields
 
     def _encode_mesh(self) -> Encoded:

@@ -325,9 +325,9 @@ def build_charts(ctx: dict[str, Any]) -> dict[str, Any]:
     series = [stocks[stocks.symbol == s]["price"].to_numpy()[:60] for s in symbols]
     months = weather["date"].dt.month
     kinds = sorted(weather["weather"].unique())
-    matrix = [
-        [int(((months == m) & (weather["weather"] == k)).sum()) for k in kinds]
-        for m in range(1, 13)
+    matrix = [  # rows are the heatmap's y labels (kinds), columns its x labels (months)
+        [int(((months == m) & (weather["weather"] == k)).sum()) for m in range(1, 13)]
+        for k in kinds
     ]
 
     makers: dict[str, Callable[[], Any]] = {

@@ -45,8 +45,9 @@ def read_binary(value: Any, param: str, owner: str) -> bytes:
 
 
 def read_path_or_file(value: Any, param: str, owner: str) -> tuple[bytes, str | None]:
-    """The bytes of a path or of a file object (text-mode content is encoded as UTF-8) and the
-    file's path or name, if it has one (its extension tells the format)."""
+    """The bytes of a path or of a file object (text-mode content is encoded as UTF-8; a binary
+    file opened in text mode is read from its binary buffer) and the file's path or name, if it
+    has one (its extension tells the format)."""
     if isinstance(value, (str, os.PathLike)):
         path = os.fspath(value)
         if not os.path.isfile(path):
@@ -55,10 +56,31 @@ def read_path_or_file(value: Any, param: str, owner: str) -> tuple[bytes, str | 
             )
         with open(path, "rb") as fh:
             return fh.read(), path
-    content = value.read()
+    fresh = _at_start_of_text(value)
+    try:
+        content = value.read()
+    except UnicodeDecodeError as exc:
+        # a binary file opened in text mode (``open("x.glb")``, as the reference SDK's examples
+        # do): its bytes are in the binary buffer below, if the text was read from the start
+        buffer = getattr(value, "buffer", None)
+        if not fresh or buffer is None:
+            raise DecodeError(
+                f"{owner}: `{param}` is a text-mode file object whose content is not text "
+                f"({exc.reason} at byte {exc.start}); open the file in binary mode ('rb')."
+            ) from exc
+        value.seek(0)  # also drops what the failed read had decoded ahead
+        content = buffer.read()
     raw = utf8(content, param, owner) if isinstance(content, str) else bytes(content)
     name = getattr(value, "name", None)
     return raw, name if isinstance(name, str) else None
+
+
+def _at_start_of_text(value: Any) -> bool:
+    """True for a seekable text-mode file object positioned at its start."""
+    try:
+        return isinstance(value, io.TextIOBase) and value.seekable() and value.tell() == 0
+    except (OSError, ValueError):
+        return False
 
 
 def utf8(text: str, param: str, owner: str) -> bytes:

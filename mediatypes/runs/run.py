@@ -229,15 +229,7 @@ class Run:
         )
         transport.open(resume=resuming)
         self._write_meta()
-        self._writer = Writer(
-            transport,
-            lock=self._lock,
-            workers=media_workers,
-            max_pending=max_pending_media,
-            interval=flush_interval,
-            on_tick=self._tick,
-        )
-        self._errors = self._writer.errors
+        # before the writer: its thread may tick (``_tick`` flushes the capture) at once
         self._capture = Capture(
             transport,
             console=console,
@@ -247,6 +239,15 @@ class Run:
             interval=system_interval,
             on_meta=self._set_meta,
         )
+        self._writer = Writer(
+            transport,
+            lock=self._lock,
+            workers=media_workers,
+            max_pending=max_pending_media,
+            interval=flush_interval,
+            on_tick=self._tick,
+        )
+        self._errors = self._writer.errors
         self._capture.start()
         _live.add(self)
         _install_hooks()

@@ -173,6 +173,10 @@ def test_confusion_matrix_without_names_uses_the_labels_seen() -> None:
     assert matrix(chart, names).tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
     old = charts.plot_confusion_matrix([5, 7, 7, 9], [5, 7, 9, 9])
     assert old.table.data == chart.table.data
+    # the reference docs call y_pred "predicted probabilities": (n, n_classes) scores are argmaxed
+    scores = np.eye(3)[[0, 1, 2, 2]] * 0.8 + 0.05
+    by_scores = charts.plot_confusion_matrix([0, 1, 1, 2], scores, labels=["a", "b", "c"])
+    assert matrix(by_scores, ["a", "b", "c"]).tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
 
 
 def test_confusion_matrix_bad_inputs() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -181,14 +182,57 @@ def test_line_series_bad_inputs() -> None:
         charts.line_series(list(range(6000)), [list(range(6000))] * 2)
 
 
-def test_heatmap_shape_and_alias() -> None:
-    m = np.arange(6).reshape(2, 3)
-    chart = charts.heatmap(["a", "b"], ["u", "v", "w"], m)
-    assert [r for _, r in chart.table.iterrows()][5] == ["b", "w", 5]
-    assert charts.HeatMap(["a", "b"], ["u", "v", "w"], m).to_json() == chart.to_json()
-    with pytest.raises(
-        ShapeError, match=r"expects shape \(len\(x_labels\), len\(y_labels\)\) = \(3, 2\)"
-    ):
+def test_heatmap_rows_are_y_labels_every_cell() -> None:
+    """A 3×2 matrix over 2 x labels and 3 y labels: ``m[j][i]`` is the cell (x_i, y_j), as in
+    the reference SDK and numpy/matplotlib ``imshow``."""
+    xs, ys = ["a", "b"], ["u", "v", "w"]
+    m = np.array([[11, 12], [13, 14], [15, 16]])
+    chart = charts.heatmap(xs, ys, m)
+    cells = [(c["x"], c["y"], c["value"]) for c in chart.spec["data"]["values"]]
+    expected = [(xs[i], ys[j], int(m[j][i])) for j in range(3) for i in range(2)]
+    assert cells == expected
+    assert len(set((x, y) for x, y, _ in cells)) == 6  # every cell exactly once
+    assert [r for _, r in chart.table.iterrows()] == [list(c) for c in expected]
+    # the older form and nested lists follow the same orientation
+    assert charts.HeatMap(xs, ys, m).to_json() == chart.to_json()
+    assert charts.heatmap(xs, ys, m.tolist()).to_json() == chart.to_json()
+    # a square matrix cannot be checked for orientation: its rows are taken as y labels too
+    square = charts.heatmap(["a", "b"], ["u", "v"], [[1, 2], [3, 4]]).spec["data"]["values"]
+    assert {(c["x"], c["y"]): c["value"] for c in square}[("a", "v")] == 3
+
+
+def test_heatmap_renders_rows_top_to_bottom_and_columns_left_to_right() -> None:
+    m = np.array([[11, 12], [13, 14], [15, 16]])
+    svg = charts.heatmap(["a", "b"], ["u", "v", "w"], m, show_text=True).to_svg()
+    pos = {
+        int(v): (float(x), float(y))
+        for v, x, y in re.findall(
+            r'aria-label="x: \w; y: \w; value: (\d+)"[^>]*transform="translate\(([\d.]+),([\d.]+)\)"',
+            svg,
+        )
+    }
+    assert sorted(pos) == [11, 12, 13, 14, 15, 16]
+    for j in range(3):
+        for i in range(2):
+            x, y = pos[int(m[j][i])]
+            if i:  # column i is right of column i - 1, in the same row
+                assert x > pos[int(m[j][i - 1])][0] and y == pos[int(m[j][i - 1])][1]
+            if j:  # row j is below row j - 1, in the same column
+                assert y > pos[int(m[j - 1][i])][1] and x == pos[int(m[j - 1][i])][0]
+
+
+def test_heatmap_transposed_or_wrong_shapes() -> None:
+    m = np.arange(6).reshape(3, 2)  # rows = x labels: the transpose of what is expected
+    with pytest.raises(ShapeError) as err:
         charts.heatmap(["a", "b", "c"], ["u", "v"], m)
+    msg = str(err.value)
+    assert "expects shape (len(y_labels), len(x_labels)) = (2, 3)" in msg
+    assert "got numpy.ndarray of shape (3, 2)" in msg and "`matrix_values.T`" in msg
+    assert charts.heatmap(["a", "b", "c"], ["u", "v"], m.T).table.get_column("value") == list(
+        m.T.ravel()
+    )
+    with pytest.raises(ShapeError, match=r"= \(2, 3\) \(rows are y labels") as err:
+        charts.HeatMap(["a", "b", "c"], ["u", "v"], np.zeros((2, 2)))
+    assert ".T" not in str(err.value)  # not the transpose: no misleading hint
     with pytest.raises(InvalidInputError, match="unique"):
         charts.heatmap(["a", "a"], ["u", "v", "w"], m)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -137,19 +138,21 @@ def test_seed_lidar_dict_form(tmp_path: Path) -> None:
         "points": np.array([[0.4, 1, 1.3], [1, 1, 1], [1.2, 1, 1.2]]),
         "boxes": np.array(
             [
-                {"corners": SEED_CORNERS, "label": "Box", "color": [123, 32, 111]},
+                {"corners": SEED_CORNERS, "label": "Box", "color": [123, 321, 111]},
                 {"corners": (np.array(SEED_CORNERS) * 2).tolist(), "label": "Box-2"},
             ]
         ),
         "vectors": [{"start": [0, 0, 0], "end": [0.1, 0.2, 0.5]}],
     }
-    m = mt.Object3D(scene).save(tmp_path)
-    assert m["scene_type"] == "lidar/beta" and m["num_points"] == 3
-    assert m["boxes"][0] == {"corners": [[float(v) for v in c] for c in SEED_CORNERS], "label": "Box", "color": [123, 32, 111]}  # fmt: skip
+    with pytest.warns(UserWarning, match=r"1 colour channel\(s\) outside 0-255 were clipped"):
+        m = mt.Object3D(scene).save(tmp_path)
+    assert m["scene_type"] == "lidar/beta" and m["num_points"] == 3 and m["clipped"] == 1
+    assert m["boxes"][0] == {"corners": [[float(v) for v in c] for c in SEED_CORNERS], "label": "Box", "color": [123, 255, 111]}  # fmt: skip
     assert m["boxes"][1]["corners"][7] == [2.0, 2.0, 2.0] and "color" not in m["boxes"][1]
     assert m["vectors"] == [{"start": [0.0, 0.0, 0.0], "end": [0.1, 0.2, 0.5]}]
+    schemas.validate(m)
     back = mt.Object3D.from_manifest(m, tmp_path)
-    assert back.boxes == m["boxes"] and back.vectors == m["vectors"]
+    assert back.boxes == m["boxes"] and back.vectors == m["vectors"] and back.clipped == 0
 
 
 def test_from_point_cloud_with_box3d(tmp_path: Path) -> None:
@@ -184,8 +187,110 @@ def test_box3d_zero_quaternion_is_an_error() -> None:
         mt.box3d([0, 0, 0], [1, 1, 1], [0, 0, 1], [0, 0, 0])
     with pytest.raises(InvalidInputError, match="`size` expects non-negative"):
         mt.box3d([0, 0, 0], [-1, 1, 1], [1, 0, 0, 0], [0, 0, 0])
-    with pytest.raises(InvalidInputError, match=r"`box3d.color` expects \[r, g, b\]"):
-        mt.box3d([0, 0, 0], [1, 1, 1], [1, 0, 0, 0], [0, 0, 300])
+    with pytest.raises(NonFiniteError, match=r"`box3d.color` expects finite numbers"):
+        mt.box3d([0, 0, 0], [1, 1, 1], [1, 0, 0, 0], [0, 0, float("nan")])
+    with pytest.raises(ShapeError, match=r"`box3d.color` expects 3 numbers"):
+        mt.box3d([0, 0, 0], [1, 1, 1], [1, 0, 0, 0], [0, 0])
+
+
+# --- colours: clipped with one warning and counted, fractions round half up -----------------
+
+
+def test_rgb_columns_outside_0_255_are_clipped_with_one_warning(tmp_path: Path) -> None:
+    rgb = np.array([[-5, 0, 300], [256.7, 12, 1e9], [1, 2, 3], [255, 0, -0.2]])
+    pts = np.column_stack([np.zeros((4, 3)), rgb])
+    with pytest.warns(UserWarning) as caught:
+        obj = mt.Object3D(pts)
+    assert len(caught) == 1  # one warning per object, not one per channel
+    assert "5 colour channel(s) outside 0-255 were clipped (5 r,g,b value(s) of `data`)" in str(
+        caught[0].message
+    )
+    m = obj.save(tmp_path)
+    assert m["clipped"] == 5 and schemas.problems(m) == []
+    expected = [[0, 0, 255], [255, 12, 255], [1, 2, 3], [255, 0, 0]]
+    np.testing.assert_array_equal(_load_ply(tmp_path, m).colors[:, :3], expected)
+
+
+ROUNDING = [
+    (np.array([0.5, 0.2, 1.0, 0.0]) * 255, [128, 51, 255, 0]),  # intensity * 255: 127.5, 51.000…01
+    ([0.5, 1.5, 2.5, 254.5], [1, 2, 3, 255]),  # half up, not half to even (numpy's round)
+]
+# just below .5: floor(x + 0.5) would give 1 for the first (the addition itself rounds up)
+EDGES = ([0.49999999999999994, 127.49999999999999, 3.4, 3.6], [0, 127, 3, 4])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "cases"), [(np.float64, [*ROUNDING, EDGES]), (np.float32, ROUNDING)]
+)
+def test_fractional_colours_round_half_up_exactly(tmp_path: Path, dtype: Any, cases: Any) -> None:
+    pts = np.zeros((4, 6), dtype)
+    pts[:, 3 : 3 + len(cases)] = np.array([c for c, _ in cases]).T  # one channel per case
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is clipped, so nothing to warn about
+        m = mt.Object3D(pts).save(tmp_path)
+    assert "clipped" not in m and schemas.problems(m) == []
+    expected = np.array([e for _, e in cases]).T
+    np.testing.assert_array_equal(_load_ply(tmp_path, m).colors[:, : len(cases)], expected)
+
+
+def test_scene_colours_clip_round_and_count_in_one_warning(tmp_path: Path) -> None:
+    scene = {
+        "type": "lidar/beta",
+        "points": np.array([[0, 0, 0, 300, 0, 0], [1, 1, 1, 0, 0, -1]]),
+        "boxes": [
+            {"corners": SEED_CORNERS, "color": [123, 321, 111]},
+            {"corners": SEED_CORNERS, "color": [127.5, 0.5, 254.5]},
+            {"corners": SEED_CORNERS, "color": np.array([-1.0, 256.0, 9.0])},
+        ],
+        "vectors": [{"start": [0, 0, 0], "end": [1, 0, 0], "color": [1000, 2.5, 3]}],
+    }
+    with pytest.warns(UserWarning) as caught:
+        obj = mt.Object3D(scene)
+    assert len(caught) == 1
+    msg = str(caught[0].message)
+    assert msg.startswith("Object3D: 6 colour channel(s) outside 0-255 were clipped")
+    for where in ("2 r,g,b value(s) of `points`", "boxes[0].color [123, 321, 111]", "boxes[2]"):
+        assert where in msg
+    m = obj.save(tmp_path)
+    assert m["clipped"] == 6 and schemas.problems(m) == []
+    assert [b["color"] for b in m["boxes"]] == [[123, 255, 111], [128, 1, 255], [0, 255, 9]]
+    assert m["vectors"][0]["color"] == [255, 3, 3]
+    np.testing.assert_array_equal(_load_ply(tmp_path, m).colors[:, :3], [[255, 0, 0], [0, 0, 0]])
+
+
+def test_box3d_keeps_colour_for_the_object_to_clip_and_count(tmp_path: Path) -> None:
+    box = mt.box3d([0, 0, 0], [1, 1, 1], [1, 0, 0, 0], [0, 127.5, 300])
+    assert box["color"] == [0, 127.5, 300]
+    with pytest.warns(UserWarning, match=r"1 colour channel\(s\).*boxes\[0\]\.color"):
+        m = mt.Object3D.from_point_cloud(np.zeros((1, 3)), [box]).save(tmp_path)
+    assert m["boxes"][0]["color"] == [0, 128, 255] and m["clipped"] == 1
+
+
+def test_clipped_is_schema_checked() -> None:
+    base = {
+        "_type": "object3D-file",
+        "schema_version": 1,
+        "path": "media/o.glb",
+        "sha256": "0" * 64,
+        "size": 1,
+        "caption": None,
+        "kind": "mesh",
+        "format": "glb",
+        "bounds": [[0, 0, 0], [1, 1, 1]],
+        "source_format": "obj",
+        "num_vertices": 8,
+        "num_faces": 12,
+        "num_geometries": 1,
+    }
+    assert schemas.problems(base) == []
+    assert schemas.problems({**base, "clipped": 3}) != []  # meshes have no colours to clip
+    pts = mt.Object3D(np.zeros((1, 6)))._encode()[1]
+    manifest = {**base, **pts, "num_faces": None}
+    for key in ("source_format", "num_vertices", "num_faces", "num_geometries"):
+        manifest.pop(key)
+    manifest["format"] = "ply"
+    assert schemas.problems(manifest) == []
+    assert schemas.problems({**manifest, "clipped": 0}) != []  # present only when > 0
 
 
 # --- bad inputs: clear errors, nothing written -----------------------------------------------
@@ -206,12 +311,7 @@ BAD_POINTS = [
     (np.array([[0, 0, 0, 0]]), InvalidInputError, r"category\) expects whole numbers 1-14"),
     (np.array([[0, 0, 0, 15]]), InvalidInputError, r"category\) expects whole numbers 1-14"),
     (np.array([[0, 0, 0, 1.5]]), InvalidInputError, "1-14"),
-    (
-        np.array([[0, 0, 0, 0, 256, 0]]),
-        InvalidInputError,
-        r"\(r, g, b\) expect whole numbers 0-255",
-    ),
-    (np.array([[0, 0, 0, -1, 0, 0]]), InvalidInputError, "0-255"),
+    (np.array([[0, 0, 0, 0, np.nan, 0]]), NonFiniteError, "`data` expects finite values"),
     (np.zeros((3, 3), bool), InvalidTypeError, "numeric"),
 ]
 
@@ -242,9 +342,14 @@ BAD_SCENES = [
         "unknown key",
     ),
     (
-        _scene(boxes=[{"corners": SEED_CORNERS, "color": [123, 321, 111]}]),
-        InvalidInputError,
-        r"`boxes\[0\].color` expects \[r, g, b\] whole numbers in 0-255",
+        _scene(boxes=[{"corners": SEED_CORNERS, "color": [123, np.nan, 111]}]),
+        NonFiniteError,
+        r"`boxes\[0\].color` expects finite numbers",
+    ),
+    (
+        _scene(vectors=[{"start": [0, 0, 0], "end": [1, 1, 1], "color": [np.inf, 0, 0]}]),
+        NonFiniteError,
+        r"`vectors\[0\].color` expects finite numbers",
     ),
     (_scene(boxes=[{"corners": SEED_CORNERS, "score": float("nan")}]), NonFiniteError, "score"),
     (
@@ -322,6 +427,19 @@ def test_mesh_file_objects(tmp_path: Path) -> None:
     assert mt.Object3D(nameless, file_type="stl").save(tmp_path)["num_faces"] == 12
     with open(FIX / "cube.gltf", "rb") as fh:  # named: buffers resolve next to the file
         assert mt.Object3D(fh).save(tmp_path)["num_vertices"] == 8
+
+
+def test_binary_mesh_opened_in_text_mode(tmp_path: Path) -> None:
+    """The seeds' ``Object3D(open("sample.glb"))``: a text-mode file whose bytes are not UTF-8 is
+    read from its binary buffer (byte-for-byte, GLB kept as is) when read from the start."""
+    glb = (FIX / "cube.glb").read_bytes()
+    with open(FIX / "cube.glb") as text_fh:
+        m = mt.Object3D(text_fh).save(tmp_path)
+    assert (tmp_path / m["path"]).read_bytes() == glb and m["num_vertices"] == 8
+    with open(FIX / "cube.glb", encoding="utf-8") as text_fh:
+        text_fh.seek(4)  # not at the start: which bytes were meant is unclear
+        with pytest.raises(DecodeError, match=r"text-mode file object .*open the file in binary"):
+            mt.Object3D(text_fh, file_type="glb")
 
 
 def test_gltf_with_embedded_buffer_from_nameless_file(tmp_path: Path) -> None:

@@ -228,3 +228,24 @@ def test_every_run_file_validates(tmp_path: Path, png_type: None) -> None:
     run.summary["t"] = np.arange(5)
     run.finish()
     assert problems(tmp_path / "v") == []
+
+
+def test_writer_tick_before_init_ends_is_harmless(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the writer thread's first tick flushed ``run._capture`` before ``__init__`` had
+    set it (a loaded machine was enough), so the next log() raised an EncodingError."""
+    import time
+
+    import mediatypes.runs.run as runmod
+
+    class SlowCapture(runmod.Capture):  # type: ignore[misc,name-defined]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            time.sleep(0.1)  # a writer already running would tick (every 1 ms) meanwhile
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runmod, "Capture", SlowCapture)
+    run = dir_run(tmp_path / "r", flush_interval=0.001)
+    run.log({"loss": 1.0})
+    run.finish()
+    assert problems(tmp_path / "r") == []
