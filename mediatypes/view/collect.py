@@ -232,7 +232,6 @@ def _plotly(m: dict[str, Any], sink: Sink, read: Callable[[str], bytes]) -> dict
     title = title.get("text") if isinstance(title, dict) else title
     mark = marks.pop() if len(marks) == 1 else "line"
     spec: dict[str, Any] = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "data": {"values": values},
         "mark": {"type": mark, "tooltip": True},
         "encoding": {

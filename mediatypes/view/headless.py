@@ -19,7 +19,14 @@ from typing import Any
 
 from ..errors import MissingDependencyError
 
-__all__ = ["BROWSER_FLAGS", "browser", "console_errors", "find_browser", "network_requests"]
+__all__ = [
+    "BROWSER_FLAGS",
+    "browser",
+    "console_errors",
+    "find_browser",
+    "full_page_png",
+    "network_requests",
+]
 
 BROWSER_FLAGS = (
     "--headless=new",
@@ -107,3 +114,20 @@ def network_requests(drv: Any) -> list[str]:
 def console_errors(drv: Any) -> list[str]:
     """Console messages of level SEVERE since the last call."""
     return [e["message"] for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def full_page_png(drv: Any, max_height: int = 6000) -> bytes:
+    """A PNG of the whole page (not just the window), up to ``max_height`` CSS pixels tall."""
+    import base64
+
+    height = int(drv.execute_script("return document.documentElement.scrollHeight"))
+    width = int(drv.execute_script("return document.documentElement.clientWidth"))
+    shot = drv.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, max_height), "scale": 1},
+        },
+    )
+    return base64.b64decode(shot["data"])

@@ -90,13 +90,19 @@ def page_html(title: str, data: Any, assets: str, bundle: str) -> str:
     )
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Atomically, readable by all (the site is meant to be served, zipped and mailed)."""
+    atomic_write(path, data)
+    os.chmod(path, 0o644)
+
+
 def _write_if_changed(path: Path, data: bytes) -> bool:
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    atomic_write(path, data)
+    _write(path, data)
     return True
 
 
@@ -108,7 +114,7 @@ def _vega_bundle(assets: Path) -> str:
     name = f"vega-{version}.js"
     target = assets / name
     if not target.is_file():
-        atomic_write(target, vlc.javascript_bundle().encode("utf-8"))
+        _write(target, vlc.javascript_bundle().encode("utf-8"))
     for old in assets.glob("vega-*.js"):
         if old.name != name:
             old.unlink()
@@ -203,7 +209,7 @@ class Site:
         if name not in self.written:
             path = self.data_dir / name
             if not path.exists():
-                atomic_write(path, f'mtBlob("{ident}",{body});\n'.encode())
+                _write(path, f'mtBlob("{ident}",{body});\n'.encode())
             self.written.add(name)
         return ident
 

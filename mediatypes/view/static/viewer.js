@@ -93,7 +93,6 @@
     }
     const few = values.length < 3;
     const spec = {
-      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
       width: width, height: 200,
       data: { values: values },
       mark: { type: "line", point: few, clip: true, strokeWidth: 1.5 },
@@ -181,19 +180,28 @@
     }
     const id = "mtmask" + (++filterCount);
     const f = document.createElementNS(svgNS, "filter");
-    f.setAttribute("id", id);
-    f.setAttribute("color-interpolation-filters", "sRGB");
-    const alpha = document.createElementNS(svgNS, "feColorMatrix"); // alpha := class id
-    alpha.setAttribute("type", "matrix");
-    alpha.setAttribute("values", "1 0 0 0 0  1 0 0 0 0  1 0 0 0 0  1 0 0 0 0");
-    const table = document.createElementNS(svgNS, "feComponentTransfer");
-    const funcs = {};
-    for (const ch of ["R", "G", "B", "A"]) {
-      funcs[ch] = document.createElementNS(svgNS, "feFunc" + ch);
-      funcs[ch].setAttribute("type", "discrete");
-      table.append(funcs[ch]);
+    for (const [k, v] of Object.entries({ id: id, x: "0", y: "0", width: "1", height: "1",
+      filterUnits: "objectBoundingBox", "color-interpolation-filters": "sRGB" })) f.setAttribute(k, v);
+    function prim(tag, attrs) {
+      const node = document.createElementNS(svgNS, tag);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+      f.append(node);
+      return node;
     }
-    f.append(alpha, table);
+    function table(parent, ch) {
+      const fn = document.createElementNS(svgNS, "feFunc" + ch);
+      fn.setAttribute("type", "discrete");
+      parent.append(fn);
+      return fn;
+    }
+    // colours: class id (grey level) -> palette colour, alpha stays opaque
+    const colours = prim("feComponentTransfer", { in: "SourceGraphic", result: "colours" });
+    const funcs = { R: table(colours, "R"), G: table(colours, "G"), B: table(colours, "B") };
+    // alpha: class id moved into the alpha channel, then -> 0 (hidden class) or the overlay opacity
+    prim("feColorMatrix", { in: "SourceGraphic", type: "matrix", values: "0 0 0 0 0  0 0 0 0 0  0 0 0 0 0  1 0 0 0 0", result: "ids" });
+    const alphas = prim("feComponentTransfer", { in: "ids", result: "alpha" });
+    funcs.A = table(alphas, "A");
+    prim("feComposite", { in: "colours", in2: "alpha", operator: "in" });
     defs.append(f);
     function update(hiddenSet) {
       const r = [], g = [], b = [], a = [];
@@ -356,7 +364,6 @@
   function heatmapSpec(p, x) {
     const values = p.cells.map((c) => ({ x0: c[0], x1: c[1], y0: c[2], y1: c[3], count: c[4] }));
     return {
-      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
       width: 460, height: 220,
       data: { values: values },
       mark: { type: "rect" },
@@ -452,7 +459,7 @@
     const slider = el("input", { type: "range", cls: "slider", min: 0, max: items.length - 1, step: 1, value: items.length - 1 });
     function show(i) {
       const item = items[i];
-      label.textContent = `${xTitle(panel.x)} ${fmt(item.step)}` + (items.length > 1 ? ` (${i + 1}/${items.length})` : "");
+      label.textContent = item.step === undefined ? "" : `${xTitle(panel.x)} ${fmt(item.step)}` + (items.length > 1 ? ` (${i + 1}/${items.length})` : "");
       for (const n of body.querySelectorAll(".drawing")) lazy.delete(n);
       body.replaceChildren(renderItem(item, panel.key, panel.x));
       card.dataset.index = String(i);
@@ -532,8 +539,7 @@
         }
         const domain = runs.map((r) => r.name || r.folder);
         return embed(plot, {
-          $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-          width: Math.max(300, plot.clientWidth - 200), height: 280,
+              width: Math.max(300, plot.clientWidth - 200), height: 280,
           data: { values: values }, mark: { type: "line", clip: true, point: values.length < 3 },
           encoding: {
             x: { field: "x", type: "quantitative", title: xTitle(p.x) },
@@ -544,6 +550,8 @@
       }).catch((err) => showError(plot, err));
       return plot._drawn;
     }
+    const preferred = keys.find((k) => /loss/i.test(k)) || keys.find((k) => /acc/i.test(k));
+    if (preferred) select.value = preferred;
     select.addEventListener("change", overlay);
     const first = overlay();
     const page = el("div", {},
@@ -604,7 +612,9 @@
     } else {
       const defs = [];
       if (DATA.charts.length) defs.push({ id: "charts", label: `Charts (${DATA.charts.length})`, build: () => chartGrid(DATA.charts) });
-      if (DATA.panels.length) defs.push({ id: "media", label: `Media (${DATA.panels.length})`, build: () => mediaGrid(DATA.panels) });
+      const plots = DATA.panels.filter(isPlot), media = DATA.panels.filter((p) => !isPlot(p));
+      if (media.length) defs.push({ id: "media", label: `Media (${media.length})`, build: () => mediaGrid(media) });
+      if (plots.length) defs.push({ id: "plots", label: `Tables & plots (${plots.length})`, build: () => mediaGrid(plots) });
       defs.push({ id: "overview", label: "Overview", build: overview });
       if (DATA.system.length) defs.push({ id: "system", label: "System", build: () => chartGrid(DATA.system.map((s) => ({ title: s.key, section: "system metrics", x: s.x, series: { [s.key]: s } }))) });
       const t = tabs(defs);
@@ -614,6 +624,11 @@
       first = visibleDraws(view);
     }
     first.then(() => { document.body.dataset.ready = "1"; }, (err) => { console.error(err); document.body.dataset.ready = "error"; });
+  }
+
+  function isPlot(panel) {
+    const kinds = panel.items.map((i) => i.kind);
+    return kinds.length > 0 && kinds.every((k) => k === "chart" || k === "table");
   }
 
   function mediaGrid(panels) {
