@@ -106,15 +106,38 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mediatypes"
+
+
+def _bundle_text(name: str) -> bytes:
+    """The bundle, from the user's cache (``~/.cache/mediatypes``) or made by vl-convert (about
+    2 s) and cached there; a cache that cannot be written is skipped."""
+    cached = _cache_dir() / name
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    vlc = require("vl_convert", "mediatypes view (its charts use the Vega bundle of vl-convert)")
+    text = vlc.javascript_bundle().encode("utf-8")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(cached, text)
+    except OSError:
+        pass
+    return text
+
+
 def _vega_bundle(assets: Path) -> str:
     """Write the Vega + Vega-Lite + vega-embed bundle of the installed vl-convert once (its
-    version is in the file name; generating it takes about 2 s); returns the file name."""
+    version is in the file name); returns the file name."""
     vlc = require("vl_convert", "mediatypes view (its charts use the Vega bundle of vl-convert)")
     version = re.sub(r"[^0-9A-Za-z.]", "_", str(getattr(vlc, "__version__", "0")))
     name = f"vega-{version}.js"
     target = assets / name
     if not target.is_file():
-        _write(target, vlc.javascript_bundle().encode("utf-8"))
+        _write(target, _bundle_text(name))
     for old in assets.glob("vega-*.js"):
         if old.name != name:
             old.unlink()
@@ -177,7 +200,8 @@ class Site:
                 "choose another output with -o."
             )
         d.mkdir(parents=True, exist_ok=True)
-        (d / MARKER).touch()
+        if not (d / MARKER).exists():
+            (d / MARKER).touch()
 
     def url(self, relpath: Any) -> str | None:
         """A link from the page to a file of the run (None when it is unsafe or missing)."""

@@ -100,7 +100,7 @@
         x: { field: "x", type: "quantitative", title: xTitle(chart.x) },
         y: { field: "y", type: "quantitative", title: keys.length === 1 ? keys[0] : "value", scale: { zero: false } },
       },
-      config: { view: { stroke: null }, axis: { grid: true, gridOpacity: 0.4 } },
+      config: { view: { stroke: null }, axis: { grid: true, gridOpacity: 0.4, titleLimit: 180, labelLimit: 160 } },
     };
     if (keys.length > 1) spec.encoding.color = { field: "key", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 300 } };
     else spec.encoding.color = { value: "#1f77b4" };
