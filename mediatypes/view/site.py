@@ -40,7 +40,7 @@ from . import collect, sampling
 __all__ = ["CSP", "BuildResult", "Site", "build", "page_html", "script_json"]
 
 MARKER = ".mediatypes-view"
-STATIC = ("viewer.js", "viewer.css", "gl.js")
+STATIC = ("viewer.js", "viewer.css", "gl.js", "favicon.svg")
 OVERLAY_LIMIT = 2000  # points per run and key in the multi-run overlay
 
 CSP = (
@@ -78,6 +78,7 @@ def page_html(title: str, data: Any, assets: str, bundle: str) -> str:
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_html_text(title)} · mediatypes</title>\n"
+        f'<link rel="icon" href="{assets}favicon.svg" type="image/svg+xml">\n'
         f'<link rel="stylesheet" href="{assets}viewer.css">\n'
         "</head><body>\n"
         "<noscript>This viewer needs JavaScript (it runs only the files in its assets/ folder)."
