@@ -29,8 +29,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder or a folder of runs")
-    p.add_argument("-o", "--out", metavar="OUT.html", help="the page to write (default RUN_DIR/view/index.html)")
-    p.add_argument("--serve", action="store_true", help="serve the viewer on 127.0.0.1 until Ctrl-C")
+    p.add_argument(
+        "-o",
+        "--out",
+        metavar="OUT.html",
+        help="the page to write (default RUN_DIR/view/index.html)",
+    )
+    p.add_argument(
+        "--serve", action="store_true", help="serve the viewer on 127.0.0.1 until Ctrl-C"
+    )
     p.add_argument("--port", type=int, default=0, help="port for --serve (default: a free one)")
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(func=run)

@@ -51,9 +51,7 @@ def _num(v: Any) -> float | None:
     return None
 
 
-def series_of(
-    xs: list[float], ys: list[float], limit: int = sampling.LIMIT
-) -> dict[str, Any]:
+def series_of(xs: list[float], ys: list[float], limit: int = sampling.LIMIT) -> dict[str, Any]:
     """A series as page data: ``{"x": [...], "y": [...], "n": points logged}``, downsampled."""
     n = len(ys)
     if n <= limit:
@@ -218,8 +216,12 @@ def _plotly(m: dict[str, Any], sink: Sink, read: Callable[[str], bytes]) -> dict
         if not isinstance(xs, list):
             xs = list(range(len(ys)))
         name = str(t.get("name") or f"trace {i}")
-        marks.add("bar" if kind == "bar" else ("line" if "lines" in str(t.get("mode", "lines")) else "point"))
-        values.extend({"x": x, "y": y, "trace": name} for x, y in zip(xs, ys))
+        marks.add(
+            "bar"
+            if kind == "bar"
+            else ("line" if "lines" in str(t.get("mode", "lines")) else "point")
+        )
+        values.extend({"x": x, "y": y, "trace": name} for x, y in zip(xs, ys, strict=False))
     xs_all = [v["x"] for v in values]
     if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs_all):
         xtype = "quantitative"
@@ -287,7 +289,11 @@ def media_item(
         text = _text(m, read)
         item = None
         if text is not None:
-            item = {"kind": "molecule", "blob": sink.blob({"text": text}), "format": m.get("format")}
+            item = {
+                "kind": "molecule",
+                "blob": sink.blob({"text": text}),
+                "format": m.get("format"),
+            }
             item.update({k: m[k] for k in ("num_atoms", "smiles") if k in m})
     elif kind == "html-file":
         text = _text(m, read)
@@ -409,7 +415,9 @@ def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[st
                     if spec is not None and spec.hidden:
                         xname[k] = x_key = "\0hidden"
                     else:
-                        xname[k] = x_key = (spec.step_metric if spec and spec.step_metric else "_step")
+                        xname[k] = x_key = (
+                            spec.step_metric if spec and spec.step_metric else "_step"
+                        )
                 if x_key == "\0hidden":
                     continue
                 x = _num(step) if x_key == "_step" else last.get(x_key)
@@ -444,12 +452,14 @@ def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[st
         chart["series"][k] = s
 
     read = reader.read_bytes
-    panels = []
+    panels: list[dict[str, Any]] = []
     for k, entries in media.items():
         items = []
         for x, m in entries:
             if m.get("_type") == "media-list":
-                subs = [media_item(s, sink, read) for s in m.get("items") or [] if isinstance(s, dict)]
+                subs = [
+                    media_item(s, sink, read) for s in m.get("items") or [] if isinstance(s, dict)
+                ]
                 subs = [s for s in subs if s is not None]
                 item: dict[str, Any] | None = {"kind": "list", "items": subs} if subs else None
             else:
@@ -458,7 +468,9 @@ def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[st
                 item = {"kind": "missing", "type": str(m.get("_type"))}
             item["step"] = x
             items.append(item)
-        panels.append({"key": k, "section": _section(k), "x": xname.get(k, "_step"), "items": items})
+        panels.append(
+            {"key": k, "section": _section(k), "x": xname.get(k, "_step"), "items": items}
+        )
     for k, entries in hists.items():
         panels.append(
             {
@@ -468,7 +480,7 @@ def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[st
                 "items": [{"kind": "heatmap", "blob": sink.blob(_heatmap(entries))}],
             }
         )
-    panels.sort(key=lambda p: p["key"])
+    panels.sort(key=lambda p: str(p["key"]))
 
     summary = reader.summary
     return {

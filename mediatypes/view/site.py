@@ -347,9 +347,7 @@ def build_run_page(reader: Any, page: Path, assets: Path, bundle: str, **extra: 
     return site
 
 
-def _overlay(
-    runs_data: list[dict[str, Any]], site: Site
-) -> tuple[dict[str, str], dict[str, str]]:
+def _overlay(runs_data: list[dict[str, Any]], site: Site) -> dict[str, str]:
     """Per scalar key, one data file with its series in every run (downsampled further)."""
     per_key: dict[str, dict[str, Any]] = {}
     xs: dict[str, str] = {}
@@ -360,7 +358,7 @@ def _overlay(
                     s["x"], s["y"], OVERLAY_LIMIT
                 ) | {"n": s["n"]}
                 xs.setdefault(key, chart["x"])
-    return {k: site.blob({"key": k, "x": xs[k], "runs": v}) for k, v in sorted(per_key.items())}, xs
+    return {k: site.blob({"key": k, "x": xs[k], "runs": v}) for k, v in sorted(per_key.items())}
 
 
 def build(
@@ -388,7 +386,9 @@ def build(
     else:
         index = Path(out)
         if index.suffix.lower() not in (".html", ".htm"):
-            raise InvalidInputError(f"view: `-o` expects a file name ending in .html; got {str(out)!r}.")
+            raise InvalidInputError(
+                f"view: `-o` expects a file name ending in .html; got {str(out)!r}."
+            )
         if run is None:
             _check_out(index, dirs)
         elif local_dir(run) is not None:
@@ -418,17 +418,22 @@ def build(
                     {
                         "href": quote(page.name),
                         "folder": name,
-                        **{k: meta.get(k) for k in ("id", "name", "project", "state", "started_at", "finished_at")},
+                        **{
+                            k: meta.get(k)
+                            for k in ("id", "name", "project", "state", "started_at", "finished_at")
+                        },
                         "summary": {
                             k: v
                             for k, v in data["summary"].items()
-                            if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.startswith("_")
+                            if isinstance(v, (int, float))
+                            and not isinstance(v, bool)
+                            and not k.startswith("_")
                         },
                     }
                 )
             site = Site(None, index)
             site.prepare()
-            keys, xs = _overlay(runs_data, site)
+            keys = _overlay(runs_data, site)
             data = {
                 "page": "runs",
                 "title": Path(os.fspath(path)).name or str(path),

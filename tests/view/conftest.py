@@ -71,7 +71,9 @@ def _mesh_glb() -> bytes:
 
 def write_full_run(root: Path) -> Path:
     """A run with every kind the viewer shows."""
-    with mt.init(dir=str(root), project="viewer", config={"lr": 0.1, "model": {"depth": 3}}, **QUIET) as run:
+    with mt.init(
+        dir=str(root), project="viewer", config={"lr": 0.1, "model": {"depth": 3}}, **QUIET
+    ) as run:
         run.define_metric("val/*", step_metric="epoch")
         for step in range(30):
             row: dict[str, Any] = {"loss": 1 / (step + 1), "acc": step / 30}
@@ -102,7 +104,10 @@ def write_full_run(root: Path) -> Path:
                 "report": mt.Html("<h1>report</h1><p>all good</p>"),
                 "rows": table,
                 "pr": charts.line(
-                    mt.Table(columns=["x", "y"], data=[[i, i * i] for i in range(10)]), "x", "y", title="squares"
+                    mt.Table(columns=["x", "y"], data=[[i, i * i] for i in range(10)]),
+                    "x",
+                    "y",
+                    title="squares",
                 ),
             }
         )
@@ -120,9 +125,13 @@ def write_hostile_run(root: Path) -> Path:
 
 
 def _hostile(root: Path) -> Path:
-    with mt.init(dir=str(root), project=HOSTILE, name="hostile", config={"</script><!--": HOSTILE}, **QUIET) as run:
+    with mt.init(
+        dir=str(root), project=HOSTILE, name="hostile", config={"</script><!--": HOSTILE}, **QUIET
+    ) as run:
         for step in range(5):
-            run.log({HOSTILE: float(step), "../../escape": float(step), "ok/" + HOSTILE: float(-step)})
+            run.log(
+                {HOSTILE: float(step), "../../escape": float(step), "ok/" + HOSTILE: float(-step)}
+            )
         mt.Table.MAX_ROWS = 20_000
         try:
             big = mt.Table(columns=[HOSTILE, "n"], data=[[HOSTILE * 3, i] for i in range(15_000)])
@@ -181,10 +190,14 @@ def runs_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_dir(root: Path, name: str) -> Path:
     for d in sorted(root.iterdir()):
-        if (d / "run.json").is_file() and _json.loads((d / "run.json").read_bytes()).get("name") == name:
+        if (d / "run.json").is_file() and _json.loads((d / "run.json").read_bytes()).get(
+            "name"
+        ) == name:
             return d
     for d in sorted(root.iterdir()):
-        if (d / "run.json").is_file() and _json.loads((d / "run.json").read_bytes()).get("project") == name:
+        if (d / "run.json").is_file() and _json.loads((d / "run.json").read_bytes()).get(
+            "project"
+        ) == name:
             return d
     raise LookupError(name)
 

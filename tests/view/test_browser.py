@@ -33,9 +33,9 @@ if find_browser() is None:
         allow_module_level=True,
     )
 
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 REMOTE = ("http:", "https:", "ws:", "wss:", "ftp:")
 
@@ -111,7 +111,12 @@ def test_every_chart_draws_marks_without_errors_or_network(drv, site: Path) -> N
         ink = drv.execute_script(INK)
         counts[tab] = len(ink)
         assert all(n > 100 for n in ink), (tab, ink)
-    assert counts == {"charts": 4, "media": 1, "plots": 1, "overview": 0}  # + heatmap, + logged chart
+    assert counts == {
+        "charts": 4,
+        "media": 1,
+        "plots": 1,
+        "overview": 0,
+    }  # + heatmap, + logged chart
     assert console_errors(drv) == []
     run = site.parent.parent.resolve()
     for path in requested_files(drv):  # every file read lies in the run (the site is in it)
@@ -151,7 +156,9 @@ def test_image_pixels_mask_toggle_and_step_slider(drv, site: Path) -> None:
     assert c.find_element(By.CSS_SELECTOR, ".step").text.startswith("step 0")
     assert c.find_element(By.CSS_SELECTOR, "img.base").get_attribute("src") != src
     WebDriverWait(drv, 5).until(
-        lambda d: d.execute_script("return arguments[0].complete", c.find_element(By.CSS_SELECTOR, "img.base"))
+        lambda d: d.execute_script(
+            "return arguments[0].complete", c.find_element(By.CSS_SELECTOR, "img.base")
+        )
     )
     assert np.abs(png(c.find_element(By.CSS_SELECTOR, ".stage")) - before).mean() > 5
     assert console_errors(drv) == []
@@ -161,7 +168,9 @@ def test_audio_and_video_load_their_metadata(drv, site: Path) -> None:
     open_page(drv, site.as_uri(), "media")
     for tag, key, duration in (("audio", "sound", 0.5), ("video", "clip_webm", 2.0)):
         el = card(drv, key).find_element(By.TAG_NAME, tag)
-        WebDriverWait(drv, 10).until(lambda d, el=el: d.execute_script("return arguments[0].readyState", el) >= 1)
+        WebDriverWait(drv, 10).until(
+            lambda d, el=el: d.execute_script("return arguments[0].readyState", el) >= 1
+        )
         got = drv.execute_script("return arguments[0].duration", el)
         assert got == pytest.approx(duration, abs=0.1), (key, got)
     gif = card(drv, "clip_gif").find_element(By.CSS_SELECTOR, "img.gif")
@@ -234,7 +243,9 @@ def test_runs_list_overlays_selected_runs(drv, runs_root: Path, tmp_path: Path) 
     (one,) = drv.execute_script(ink)
     assert 100 < one < both
     drv.find_element(By.LINK_TEXT, "second").click()
-    WebDriverWait(drv, 20).until(lambda d: d.execute_script("return document.body.dataset.ready") == "1")
+    WebDriverWait(drv, 20).until(
+        lambda d: d.execute_script("return document.body.dataset.ready") == "1"
+    )
     assert drv.find_element(By.TAG_NAME, "h1").text == "second"
     assert console_errors(drv) == []
     requested_files(drv)
@@ -256,7 +267,9 @@ def test_served_site_makes_no_other_request(drv, site: Path) -> None:
         show_tab(drv, "media")
         assert all(n > 100 for n in drv.execute_script(INK))
         urls = network_requests(drv)
-        assert urls and all(u.startswith("http://127.0.0.1:") for u in urls if u.startswith(REMOTE)), urls
+        assert urls and all(
+            u.startswith("http://127.0.0.1:") for u in urls if u.startswith(REMOTE)
+        ), urls
         assert console_errors(drv) == []
     finally:
         proc.send_signal(signal.SIGINT)

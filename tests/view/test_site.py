@@ -22,7 +22,6 @@ from mediatypes.errors import MediaFileNotFoundError, UnsafePathError
 from mediatypes.view import build
 from mediatypes.view.sampling import evenly, minmax
 from mediatypes.view.site import script_json
-
 from tests.cli.helpers import REPO, cli
 from tests.view.conftest import HOSTILE
 
@@ -94,7 +93,10 @@ def test_run_site_layout_and_links(copy_run: Path) -> None:
     assert data["page"] == "run" and data["config"]["lr"] == 0.1
     charts = {c["title"]: c for c in data["charts"]}
     assert set(charts) == {"loss", "acc", "epoch", "val/*"}
-    assert charts["val/*"]["x"] == "epoch" and set(charts["val/*"]["series"]) == {"val/loss", "val/acc"}
+    assert charts["val/*"]["x"] == "epoch" and set(charts["val/*"]["series"]) == {
+        "val/loss",
+        "val/acc",
+    }
     assert charts["val/*"]["series"]["val/loss"]["x"] == [0, 1, 2]
     assert charts["loss"]["series"]["loss"]["n"] == 30
     panels = {p["key"]: p for p in data["panels"]}
