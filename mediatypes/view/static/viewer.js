@@ -623,7 +623,10 @@
       const view = t.open(location.hash.slice(1));
       first = visibleDraws(view);
     }
-    first.then(() => { document.body.dataset.ready = "1"; }, (err) => { console.error(err); document.body.dataset.ready = "error"; });
+    first.then(() => {
+      document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation start
+      document.body.dataset.ready = "1";
+    }, (err) => { console.error(err); document.body.dataset.ready = "error"; });
   }
 
   function isPlot(panel) {
