@@ -40,15 +40,19 @@ def main() -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     with tempfile.TemporaryDirectory() as tmp:
-        where, _ = write_run(Path(tmp) / "demo-out", 12)
+        write_run(Path(tmp) / "demo-out", 12)
         runs = build(Path(tmp) / "demo-out")
         page = next(p for p in runs.pages if p != runs.index)
         with browser(1280, 900) as drv:
 
             def show(url: str, tab: str | None = None) -> None:
                 drv.get(url + (f"#{tab}" if tab else ""))
-                WebDriverWait(drv, 20).until(lambda d: d.execute_script("return document.body.dataset.ready"))
-                drv.execute_async_script("const done = arguments[0]; mtRenderAll().then(() => done(1))")
+                WebDriverWait(drv, 20).until(
+                    lambda d: d.execute_script("return document.body.dataset.ready")
+                )
+                drv.execute_async_script(
+                    "const done = arguments[0]; mtRenderAll().then(() => done(1))"
+                )
                 drv.execute_script("window.scrollTo(0, 0)")
                 time.sleep(0.6)
 
@@ -56,7 +60,9 @@ def main() -> None:
                 for c in drv.find_elements(By.CSS_SELECTOR, "section.card"):
                     if c.find_element(By.TAG_NAME, "h3").text == key:
                         drv.execute_script("arguments[0].scrollIntoView()", c)
-                        drv.execute_async_script("const done = arguments[0]; mtRenderAll().then(() => done(1))")
+                        drv.execute_async_script(
+                            "const done = arguments[0]; mtRenderAll().then(() => done(1))"
+                        )
                         time.sleep(0.6)
                         return bytes(c.screenshot_as_png)
                 raise LookupError(key)

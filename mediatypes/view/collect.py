@@ -369,7 +369,7 @@ def _system(reader: Any) -> list[dict[str, Any]]:
                 xs, ys = cols.setdefault(str(k), ([], []))
                 xs.append(round((t - t0) / 60.0, 4))
                 ys.append(y)
-    return [{"key": k, "x": "minutes", **series_of(*cols[k])} for k in sorted(cols)]
+    return [{"key": k, "axis": "minutes", "series": series_of(*cols[k])} for k in sorted(cols)]
 
 
 META_KEYS = (

@@ -19,7 +19,6 @@ import hashlib
 import os
 import posixpath
 import re
-import shutil
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -307,7 +306,9 @@ def _open_runs(path: Any) -> tuple[Any | None, list[Any]]:
         )
     runs = []
     for child in sorted(folder.iterdir(), key=lambda p: p.name):
-        if child.is_dir() and (child / "run.json").is_file() and child.name != "view":
+        if child.is_symlink() or child.name == "view":  # never follow a link out of the folder
+            continue
+        if child.is_dir() and (child / "run.json").is_file():
             try:
                 runs.append(open_run(child))
             except MediaError as exc:
@@ -445,11 +446,3 @@ def build(
             site.prune()
     caught = sorted({str(w.message) for w in seen})
     return BuildResult(index, pages, len(readers), dirs, time.perf_counter() - start, caught)
-
-
-def remove(index: Path) -> None:
-    """Delete a page written by ``build`` and its data folder (used by tests and the CLI)."""
-    data = index.with_name(index.stem + "_data")
-    if (data / MARKER).exists():
-        shutil.rmtree(data)
-    index.unlink(missing_ok=True)

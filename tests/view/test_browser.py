@@ -106,11 +106,12 @@ def requested_files(drv) -> list[str]:
 def test_every_chart_draws_marks_without_errors_or_network(drv, site: Path) -> None:
     open_page(drv, site.as_uri())
     counts = {}
-    for tab in ("charts", "media", "plots", "overview"):
+    for tab in ("charts", "media", "plots", "overview", "system"):
         show_tab(drv, tab)
         ink = drv.execute_script(INK)
         counts[tab] = len(ink)
         assert all(n > 100 for n in ink), (tab, ink)
+    assert counts.pop("system") >= 3  # cpu, memory, disk (and GPUs where there are)
     assert counts == {
         "charts": 4,
         "media": 1,

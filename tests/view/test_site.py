@@ -248,3 +248,22 @@ def test_serve_only_the_site_and_the_run(copy_run: Path, tmp_path: Path) -> None
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_media_follow_their_step_metric_and_system_metrics_are_charted(tmp_path: Path) -> None:
+    import time
+
+    import mediatypes as mt
+
+    with mt.init(
+        dir=str(tmp_path), console=False, git=False, packages=False, system_interval=0.05
+    ) as run:
+        run.define_metric("img", step_metric="epoch")
+        for epoch in range(3):
+            run.log({"epoch": epoch * 10, "img": mt.Image(np.full((4, 4), epoch * 80, np.uint8))})
+            time.sleep(0.1)
+    data = page_data(build(run.dir).index)
+    (panel,) = [p for p in data["panels"] if p["key"] == "img"]
+    assert panel["x"] == "epoch" and [i["step"] for i in panel["items"]] == [0, 10, 20]
+    keys = {s["key"] for s in data["system"]}
+    assert "cpu_percent" in keys and all(s["axis"] == "minutes" for s in data["system"])

@@ -616,7 +616,7 @@
       if (media.length) defs.push({ id: "media", label: `Media (${media.length})`, build: () => mediaGrid(media) });
       if (plots.length) defs.push({ id: "plots", label: `Tables & plots (${plots.length})`, build: () => mediaGrid(plots) });
       defs.push({ id: "overview", label: "Overview", build: overview });
-      if (DATA.system.length) defs.push({ id: "system", label: "System", build: () => chartGrid(DATA.system.map((s) => ({ title: s.key, section: "system metrics", x: s.x, series: { [s.key]: s } }))) });
+      if (DATA.system.length) defs.push({ id: "system", label: "System", build: () => chartGrid(DATA.system.map((s) => ({ title: s.key, section: "system metrics", x: s.axis, series: { [s.key]: s.series } }))) });
       const t = tabs(defs);
       const back = DATA.home ? el("a", { href: DATA.home, cls: "home", text: "← all runs" }) : null;
       document.body.append(header(back), t.nav, t.main);
