@@ -38,5 +38,7 @@ def test_wheel_contains_schemas_and_markers(tmp_path: Path) -> None:
     assert set(schemas.names()) < shipped
     presets = {Path(n).name for n in names if n.startswith("charts/presets/")}
     assert presets == {p.name for p in (ROOT / "charts" / "presets").glob("*.json")}
+    static = {Path(n).name for n in names if n.startswith("mediatypes/view/static/")}
+    assert static == {p.name for p in (ROOT / "mediatypes" / "view" / "static").iterdir()}
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "mediatypes = mediatypes.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

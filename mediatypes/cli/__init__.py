@@ -20,7 +20,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 
-COMMANDS = ["convert", "validate", "info", "render", "recover", "demo"]
+COMMANDS = ["convert", "validate", "info", "render", "recover", "demo", "view"]
 
 EPILOG = """examples:
   mediatypes convert photos/ --to out/ --jobs 2
@@ -28,6 +28,7 @@ EPILOG = """examples:
   mediatypes info runs/my-run
   mediatypes render out/chart.vl.json --svg -o chart.svg
   mediatypes demo demo-out
+  mediatypes view demo-out
 
 exit codes: 0 ok, 1 invalid input or validation failure, 2 usage error.
 Run `mediatypes COMMAND --help` for the options and an example of each command."""
