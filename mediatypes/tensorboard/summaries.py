@@ -397,8 +397,10 @@ class Mapper:
             tag = f"{key}/{cls}"
             v = values.add()
             self._numeric(v, tag, tensor.astype("<f4"), self._dt.DT_FLOAT)
-            meta = self.pb.pr.create_summary_metadata(tag, "", int(tensor.shape[1]))
-            self._put_meta(v, "pr_curves", tag, lambda meta=meta: meta)
+            if ("pr_curves", tag) not in self._meta:
+                meta = self.pb.pr.create_summary_metadata(tag, "", int(tensor.shape[1]))
+                self._meta["pr_curves", tag] = meta
+                v.metadata.CopyFrom(meta)
 
     def _object3d(self, values: Any, key: str, m: dict[str, Any]) -> None:
         np = _np()
