@@ -7,7 +7,9 @@ each tag, as TensorFlow's writers do. Tags are the run's keys (``a/b`` groups un
 =================  ==========================================================================
 our value          TensorBoard form (plugin)
 =================  ==========================================================================
-number, bool       0-d ``DT_DOUBLE`` tensor (``scalars``): exact, not float32; bool as 0/1
+number, bool       0-d ``DT_FLOAT`` tensor (``scalars``), as ``tf.summary.scalar`` writes it: the
+                   value rounded to float32 (TensorBoard's fast loader reads only float32
+                   scalars; a double tensor would vanish from its Scalars tab); bool as 0/1
 str                0-d string tensor (``text``, rendered as Markdown)
 image-file         ``[width, height, png]`` string tensor (``images``); JPEG/BMP/WebP become PNG.
                    Masks are *extra images* under ``<key>/mask/<layer>`` (class ids coloured
@@ -194,8 +196,8 @@ class Mapper:
     def _scalar(self, v: Any, tag: str, x: float) -> None:
         v.tag = tag
         t = v.tensor
-        t.dtype = self._dt.DT_DOUBLE
-        t.double_val.append(x)
+        t.dtype = self._dt.DT_FLOAT
+        t.float_val.append(x)
         if ("scalars", tag) not in self._meta:
             self._put_meta(
                 v, "scalars", tag, lambda: self.pb.scalar.create_summary_metadata(tag, "")
@@ -469,7 +471,9 @@ def pr_curve_tensor(precision: list[float], recall: list[float]) -> Any:
     values (each is ``TP / P``), ``TP = recall * P``, ``FP = TP / precision - TP``; the first
     point is the lowest threshold (every sample predicted positive), so the negatives are
     ``N = FP[0]`` and ``TN = N - FP``, ``FN = P - TP``. This is exact for a curve that was not
-    downsampled; where precision is 0 (TP = 0), FP is unknown and written as its lower bound 1.
+    downsampled. Where precision is 0 (TP = 0) FP cannot be recovered from the ratio; it is
+    written as the number of such thresholds at or above the point (each is the score of at
+    least one negative): exact when no two scores tie, a lower bound otherwise.
     TensorBoard draws thresholds as ``i / (n - 1)``; the real thresholds are in the chart's
     table (``<key>/spec``).
     """
@@ -484,7 +488,11 @@ def pr_curve_tensor(precision: list[float], recall: list[float]) -> Any:
                 positives = 10**6
                 break
     tp = np.round(r * positives)
-    fp = np.where(p > 0, np.round(np.divide(tp, p, out=np.zeros_like(p), where=p > 0) - tp), 1.0)
+    fp = np.round(np.divide(tp, p, out=np.zeros_like(p), where=p > 0) - tp)
+    # precision 0 (TP = 0): each such threshold is the score of at least one negative, and all
+    # of them lie above the last threshold with a positive, so FP >= how many remain above
+    unknown = np.flatnonzero(p == 0)
+    fp[unknown] = len(unknown) - np.arange(len(unknown))
     fp[(tp == 0) & (p == 1)] = 0.0  # the final (recall 0, precision 1) point: nothing predicted
     negatives = fp[0] if len(fp) else 0.0
     tn = np.maximum(negatives - fp, 0.0)
