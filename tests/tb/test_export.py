@@ -53,7 +53,7 @@ def test_every_scalar_step_and_wall_time_round_trips(exported):
 def test_images_decode_to_the_same_pixels(exported):
     run, _, acc, _ = exported
     r = mt.open_run(run.dir)
-    ((step, _, blobs),) = values(acc, "img")
+    ((_, _, blobs),) = values(acc, "img")
     assert plugin(acc, "img") == "images"
     w, h, png = blobs.tolist()
     ours = np.asarray(
@@ -164,7 +164,7 @@ def test_video_is_the_gif(exported):
 
 
 def test_config_is_hparams_and_state_is_session_end(exported):
-    run, _, acc, _ = exported
+    _, _, acc, _ = exported
     from tensorboard.plugins.hparams import metadata as hp
 
     start = acc.SummaryMetadata(hp.SESSION_START_INFO_TAG).plugin_data.content
