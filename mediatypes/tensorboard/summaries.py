@@ -3,6 +3,9 @@
 Version 1 of the mapping. One ``Event`` per history row (``step`` = ``_step``, ``wall_time`` =
 ``_timestamp``), one ``Summary.Value`` per key; the plugin metadata goes with the first value of
 each tag, as TensorFlow's writers do. Tags are the run's keys (``a/b`` groups under ``a``).
+TensorBoard keeps one value per step of a series and treats a step going back as a restart that
+drops the later steps, so a value at a step not after the last one written for its key (a late
+row kept by ``late_step_policy="keep"``) is left out with one warning per key.
 
 =================  ==========================================================================
 our value          TensorBoard form (plugin)
@@ -103,6 +106,8 @@ class Mapper:
         self._meta: dict[tuple[str, str], Any] = {}  # (plugin, tag) -> metadata, first use only
         self._warned: set[tuple[str, str]] = set()
         self.skipped: dict[str, str] = {}  # key -> why (for reports)
+        self._last_step: dict[str, int] = {}  # key -> the last step written for it
+        self.late_values = 0
         self._dt = self.pb.types
 
     # ---- events -----------------------------------------------------------------------------
@@ -114,9 +119,15 @@ class Mapper:
             return None
         summary = self.pb.summary.Summary()
         values = summary.value
+        last = self._last_step
         for key, v in row.items():
             if key in ("_step", "_timestamp", "_runtime"):
                 continue
+            seen = last.get(key)
+            if seen is not None and step <= seen:
+                self.late(key, step, seen)
+                continue
+            last[key] = step
             t = type(v)
             if t is float or t is int or t is bool:
                 self._scalar(values.add(), key, float(v))
@@ -180,6 +191,19 @@ class Mapper:
         self._warned.add((key, why))
         self.skipped[key] = why
         self._warn(f"TensorBoard: `{key}` {why}; skipped it.")
+
+    def late(self, key: str, step: int, seen: int) -> None:
+        """A value at a step not after one already written for its key (a late row): TensorBoard
+        keeps one value per step and, on a step going back, drops every later step of the
+        series, so the value is left out (it stays in the run directory)."""
+        self.late_values += 1
+        if (key, "late") not in self._warned:
+            self._warned.add((key, "late"))
+            self._warn(
+                f"TensorBoard: `{key}` has a value at step {step} after step {seen} (a late row); "
+                f"TensorBoard would drop every step after {step} of this series, so such values "
+                f"are left out of TensorBoard (they stay in the run directory)."
+            )
 
     def _metadata(self, plugin: str, tag: str, make: Callable[[], Any]) -> Any:
         ident = (plugin, tag)

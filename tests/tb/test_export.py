@@ -35,7 +35,8 @@ def test_every_scalar_step_and_wall_time_round_trips(exported):
     run, _, acc, _ = exported
     rows = list(mt.open_run(run.dir).rows())
     for key in ("loss", "acc", "big", "flag", "nan", "inf"):
-        ours = [(r["_step"], r["_timestamp"], float(r[key])) for r in rows if key in r]
+        # the late row (step 3 after step 32) is left out: TensorBoard would drop steps 4..29
+        ours = [(r["_step"], r["_timestamp"], float(r[key])) for r in rows if key in r][:30]
         theirs = values(acc, key)
         assert plugin(acc, key) == "scalars"
         assert [(s, w) for s, w, _ in theirs] == [(s, w) for s, w, _ in ours]  # exact
@@ -46,8 +47,6 @@ def test_every_scalar_step_and_wall_time_round_trips(exported):
                 assert math.isnan(float(tb))
             else:
                 assert float(tb) == float(np.float32(mine))
-    # the late row (step 3 after step 32) is kept, in file order
-    assert [s for s, _, _ in values(acc, "loss")][-1] == 3
 
 
 def test_images_decode_to_the_same_pixels(exported):
@@ -186,7 +185,10 @@ def test_values_without_a_form_warn_once_by_name(exported):
     assert report["skipped"] == {"page": "is a html-file, which has no TensorBoard form"}
     msgs = [str(w.message) for w in caught if issubclass(w.category, TensorBoardWarning)]
     assert msgs == [
-        "TensorBoard: `page` is a html-file, which has no TensorBoard form; skipped it."
+        "TensorBoard: `page` is a html-file, which has no TensorBoard form; skipped it.",
+        "TensorBoard: `loss` has a value at step 3 after step 29 (a late row); TensorBoard would "
+        "drop every step after 3 of this series, so such values are left out of TensorBoard "
+        "(they stay in the run directory).",
     ]
     assert "page" not in acc.Tags()["tensors"]
 
