@@ -23,9 +23,9 @@ from mediatypes.runs.reader import problems
 
 pytest.importorskip("mlflow")
 pytest.importorskip("sqlalchemy")
-from mlflow.tracking import MlflowClient  # noqa: E402
+from mlflow.tracking import MlflowClient
 
-from mediatypes.transports.mlflow import MLflowWarning  # noqa: E402
+from mediatypes.transports.mlflow import MLflowWarning
 
 OFF = dict(console=False, system_metrics=False, git=False, packages=False)
 
@@ -123,7 +123,7 @@ def test_resume_continues_the_same_mlflow_run(store, tmp_path):
 def test_failing_artifact_upload_is_raised_at_finish_and_the_run_directory_survives(
     store, tmp_path
 ):
-    uri, client, _ = store
+    uri, _, _ = store
     run = mt.init(dir=tmp_path, id="art", project="broken", transport=f"mlflow:{uri}", **OFF)
     with pytest.warns(MLflowWarning, match="failed"):
         run.log({"img": mt.Image(np.zeros((4, 4, 3), np.uint8))})
@@ -171,9 +171,8 @@ def test_real_mlflow_server(tmp_path):
                 server.stderr.read().decode()[-2000:] if server.stderr else ""
             )
             assert time.monotonic() < deadline, "mlflow server did not start"
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{uri}/health", timeout=2):
-                    break
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{uri}/health", timeout=2):
+                break
             time.sleep(0.5)
         run = mt.init(
             dir=tmp_path,
