@@ -129,7 +129,7 @@ def test_bad_inputs(tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "events.out.tfevents.1.x").write_bytes(b"\x05" * 40)
-    with pytest.raises(TransportError, match="events.out.tfevents.1.x is corrupt"):
+    with pytest.raises(TransportError, match=r"events\.out\.tfevents\.1\.x is corrupt"):
         import_logdir(bad, tmp_path / "run")
     assert not (tmp_path / "run").exists()
     (tmp_path / "full").mkdir()
