@@ -30,7 +30,7 @@ def round_trip(tmp_path_factory):
         warnings.simplefilter("always")
         report = import_logdir(root / "tb" / run.id, root / "back")
     skipped = sorted(str(w.message) for w in caught if issubclass(w.category, TensorBoardWarning))
-    assert len(skipped) == 3 and all("has no mediatypes form" in m for m in skipped)
+    assert len(skipped) == 4 and all("has no mediatypes form" in m for m in skipped)
     return mt.open_run(run.dir), mt.open_run(root / "back"), report
 
 
