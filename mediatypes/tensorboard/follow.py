@@ -71,8 +71,6 @@ def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0) -> int:
             return 1
         time.sleep(0.05)
         meta = _read_meta(run_dir)
-    if meta.get("state") == "running":
-        time.sleep(POLL)  # nothing is imported before: a short run pays only the process start
 
     from .. import _json
     from ..core.store import safe_relpath

@@ -30,6 +30,12 @@ from .tee import TeeTransport, canonical_for
 __all__ = ["TensorBoardTransport", "from_url"]
 
 LOG_NAME = ".mediatypes-follow.log"
+# The follower's first second is a sleep (see follow.POLL); site-packages and everything else are
+# imported after it, so a short run ends before the follower has used any CPU.
+_BOOT = (
+    "import sys, time; time.sleep(1.0); import site; site.main(); "
+    "from mediatypes.tensorboard.follow import main; sys.exit(main(sys.argv[1:]))"
+)
 # A row holding one of these has a value TensorBoard cannot show (see summaries.NO_FORM).
 _NEEDLES = (b'"_type":"html-file"', b'"_type":"molecule-file"', b'"_type":"plotly-file"')
 _ITEM_NEEDLES = (b'"item_type":"html-file"', b'"item_type":"molecule-file"', b'"item_type":"plotly-file"')  # fmt: skip
@@ -67,8 +73,9 @@ class TensorBoardTransport(TeeTransport):
                 self.process = subprocess.Popen(
                     [
                         sys.executable,
-                        "-m",
-                        "mediatypes.tensorboard.follow",
+                        "-S",  # no site import yet: the start costs the training process ~nothing
+                        "-c",
+                        _BOOT,
                         str(self.dir),
                         str(self.tb_dir),
                         "--pid",
