@@ -225,3 +225,11 @@ def test_cli_export(tmp_path):
     assert values(accumulate(tmp_path / "tb" / "clirun"), "loss")
     proc = cli("export", "tensorboard", tmp_path / "missing", tmp_path / "tb")
     assert proc.returncode == 1 and "run.json" in proc.stderr
+
+
+def test_no_tensorflow_anywhere(exported):
+    import importlib.util
+    import sys
+
+    assert importlib.util.find_spec("tensorflow") is None  # not installed, and not needed
+    assert not [m for m in sys.modules if m == "tensorflow" or m.startswith("tensorflow.")]

@@ -152,3 +152,20 @@ def test_cli_import(tmp_path):
     assert cli("validate", tmp_path / "back").returncode == 0
     proc = cli("import", "tensorboard", tmp_path / "nope", tmp_path / "back2")
     assert proc.returncode == 1 and "does not exist" in proc.stderr
+
+
+def test_history_timestamp_goes_to_the_row_it_writes(tmp_path):
+    run = mt.init(
+        dir=tmp_path, id="ts", console=False, system_metrics=False, git=False, packages=False
+    )
+    run.history.log({"a": 1}, step=0)  # open, no timestamp: wall clock
+    run.history.log({"b": 2}, step=1, timestamp=1_000.5)  # commits step 0 first, then opens 1
+    run.history.log({"d": 4}, step=2, commit=True, timestamp=3_000.25)
+    run.finish()
+    rows = list(mt.open_run(run.dir).rows())
+    assert rows[0]["_timestamp"] > 1e9  # step 0 kept its own wall time
+    assert [(r["_step"], r["_timestamp"]) for r in rows[1:]] == [(1, 1_000.5), (2, 3_000.25)]
+    with pytest.raises(TypeError, match="timestamp"):
+        mt.init(dir=tmp_path, id="ts2", console=False, git=False, packages=False,
+                system_metrics=False).history.log({"x": 1}, timestamp=float("nan"))  # fmt: skip
+    mt.finish()
