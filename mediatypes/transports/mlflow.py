@@ -178,6 +178,7 @@ class MLflowTransport(TeeTransport):
             if found:
                 run_id = str(found[0].info.run_id)
                 client.update_run(run_id, status="RUNNING")
+                self._params = dict(found[0].data.params)  # logged params cannot change
                 return run_id
         run = client.create_run(
             exp_id,

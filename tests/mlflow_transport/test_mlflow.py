@@ -112,12 +112,17 @@ def test_exit_status_becomes_the_run_status(store, tmp_path, code, status):
 def test_resume_continues_the_same_mlflow_run(store, tmp_path):
     uri, client, _ = store
     for i in range(2):
-        run = mt.init(
-            dir=tmp_path, id="res", project="proj", transport=f"mlflow:{uri}", resume="allow", **OFF
-        )
-        run.log({"x": float(i)})
-        run.finish()
+        changed = pytest.warns(MLflowWarning, match="changed after it was logged")
+        with changed if i else contextlib.nullcontext():
+            run = mt.init(
+                dir=tmp_path, id="res", project="proj", transport=f"mlflow:{uri}", resume="allow",
+                config={"lr": 0.1 * (i + 1), f"new{i}": i}, **OFF,
+            )  # fmt: skip
+            run.log({"x": float(i)})
+            run.finish()
     assert [m.step for m in client.get_metric_history(run.transport.run_id, "x")] == [0, 1]
+    params = client.get_run(run.transport.run_id).data.params
+    assert params == {"lr": "0.1", "new0": "0", "new1": "1"}  # the first lr stays, new keys come
 
 
 def test_failing_artifact_upload_is_raised_at_finish_and_the_run_directory_survives(
