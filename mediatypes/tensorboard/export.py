@@ -20,6 +20,18 @@ from .summaries import Mapper
 __all__ = ["export_run"]
 
 FLUSH_EVERY = 2000  # rows between writes of the event buffer (bounded memory)
+SYSTEM = "files/system.jsonl"
+
+
+def system_event(mapper: Mapper, line: bytes, index: int) -> bytes | None:
+    """The event of one system-metrics line (None for a damaged or partial line)."""
+    from .. import _json
+
+    try:
+        sample = _json.loads(line)
+    except _json.JSONDecodeError:
+        return None
+    return mapper.system(sample, index) if isinstance(sample, dict) else None
 
 
 def export_run(
@@ -63,6 +75,11 @@ def export_run(
                 writer.flush()
                 if tick is not None:
                     tick(FLUSH_EVERY)
+        if reader.exists(SYSTEM):
+            for i, line in enumerate(reader.read_bytes(SYSTEM).splitlines()):
+                data = system_event(mapper, line, i)
+                if data is not None:
+                    writer.write(data)
         state = str(meta.get("state"))
         if state != "running":
             ended = float(meta.get("finished_at") or started)

@@ -1,12 +1,12 @@
 """The process behind ``init(transport="tensorboard:LOGDIR")``: it tails a run directory and writes
 its rows as TensorBoard events while the run is being logged.
 
-    python -m mediatypes.tensorboard.follow RUN_DIR TB_DIR --pid PID [--offset BYTES]
+    python -m mediatypes.tensorboard.follow RUN_DIR TB_DIR --pid PID [--offset B] [--system-offset B]
 
 Why a process: encoding an event costs a few microseconds of Python, which on the training
 process (even on a background thread, through the GIL) would cost far more than the logging
 itself (a scalar ``log()`` is ~2.5 µs). The run process only starts this follower; the follower
-reads ``history.jsonl`` from ``--offset`` as it grows (complete lines only; media rows point at
+reads ``history.jsonl`` from ``--offset`` (and ``files/system.jsonl``) as they grow (complete lines only; media rows point at
 files already in the run's store), and ends once ``run.json`` says the run is no longer running
 (every row is in the history by then), or once process ``PID`` is gone, writing the hparams
 session end. It reads once a second, runs at idle CPU priority (``SCHED_IDLE``) and imports
@@ -61,7 +61,38 @@ def _read_meta(run_dir: Path) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
-def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0) -> int:
+class _Tail:
+    """Complete lines appended to a file since ``offset`` (the file may appear later)."""
+
+    def __init__(self, path: Path, offset: int) -> None:
+        self.path, self.offset = path, offset
+        self._fh: Any = None
+        self._pending = b""
+
+    def lines_before(self) -> int:
+        if self.offset <= 0 or not self.path.is_file():
+            return 0
+        with self.path.open("rb") as fh:
+            return fh.read(self.offset).count(b"\n")
+
+    def read_lines(self) -> list[bytes]:
+        if self._fh is None:
+            try:
+                self._fh = self.path.open("rb")
+            except FileNotFoundError:
+                return []
+            self._fh.seek(self.offset)
+        self._pending += self._fh.read()
+        cut = self._pending.rfind(b"\n") + 1
+        lines, self._pending = self._pending[:cut], self._pending[cut:]
+        return lines.splitlines()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0, system_offset: int = 0) -> int:
     """Tail ``run_dir`` into a new event file in ``tb_dir`` until the run ends; return the exit
     status (0 ok)."""
     meta = _read_meta(run_dir)
@@ -87,9 +118,12 @@ def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0) -> int:
     config = meta.get("config") or {}
     name = str(meta.get("name") or "")
     writer.write(mapper.hparams_start(config, started, name))
-    pending = b""
-    with (run_dir / "history.jsonl").open("rb") as fh:
-        fh.seek(offset)
+    from .export import SYSTEM, system_event
+
+    history = _Tail(run_dir / "history.jsonl", offset)
+    system = _Tail(run_dir / SYSTEM, system_offset)
+    samples = system.lines_before()  # system samples are numbered across resumed sessions
+    try:
         while True:
             # the state first: rows reach the history before run.json says the run ended, so
             # the read below then gets every row
@@ -97,10 +131,7 @@ def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0) -> int:
             ended = None if meta.get("state") == "running" else str(meta.get("state"))
             if ended is None and not _alive(pid):
                 ended = "crashed"
-            pending += fh.read()
-            cut = pending.rfind(b"\n") + 1
-            lines, pending = pending[:cut], pending[cut:]
-            for line in lines.splitlines():
+            for line in history.read_lines():
                 try:
                     row = _json.loads(line)
                 except _json.JSONDecodeError:
@@ -110,10 +141,18 @@ def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0) -> int:
                     data = mapper.row({k: decode_value(v) for k, v in row.items()})
                     if data is not None:
                         writer.write(data)
+            for line in system.read_lines():
+                data = system_event(mapper, line, samples)
+                samples += 1
+                if data is not None:
+                    writer.write(data)
             writer.flush()
             if ended is not None:
                 break
             time.sleep(POLL)
+    finally:
+        history.close()
+        system.close()
     final_config = meta.get("config") or {}
     if final_config != config:  # config changed during the run: the last one wins
         writer.write(mapper.hparams_start(final_config, started, name))
@@ -128,10 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("tb_dir", type=Path)
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--system-offset", type=int, default=0)
     args = parser.parse_args(argv)
     background()
     try:
-        return follow(args.run_dir, args.tb_dir, args.pid, args.offset)
+        return follow(args.run_dir, args.tb_dir, args.pid, args.offset, args.system_offset)
     except Exception as exc:
         print(f"follow: failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -35,6 +35,7 @@ object3D-file      ``mesh`` plugin: ``<key>_VERTEX`` ``[1, n, 3]`` float32, ``<k
                    (GLB meshes need ``mediatypes[3d]``)
 video-file         animated GIF as an image (``images``); MP4/WebM/OGG are decoded and
                    re-encoded as GIF (needs ``mediatypes[video]``)
+system metrics     scalars ``system/<name>`` (``files/system.jsonl``), step = the sample's index
 config             ``hparams`` session start info (nested keys as ``a/b``; lists, dicts and
                    None as JSON text); the run's state as session end info at finish
 html, molecule,    no TensorBoard form: skipped with one :class:`TensorBoardWarning` per key
@@ -143,6 +144,23 @@ class Mapper:
         if not values:
             return None
         ev = self.pb.event.Event(wall_time=float(wall), step=step)
+        ev.summary.CopyFrom(summary)
+        data: bytes = ev.SerializeToString()
+        return data
+
+    def system(self, sample: dict[str, Any], index: int) -> bytes | None:
+        """One system-metrics sample (a line of ``files/system.jsonl``) as scalars
+        ``system/<name>``; its step is the sample's index (samples have no training step)."""
+        wall = sample.get("_timestamp")
+        if not isinstance(wall, (int, float)):
+            return None
+        summary = self.pb.summary.Summary()
+        for key, v in sample.items():
+            if key != "_timestamp" and type(v) in (int, float, bool):
+                self._scalar(summary.value.add(), f"system/{key}", float(v))
+        if not summary.value:
+            return None
+        ev = self.pb.event.Event(wall_time=float(wall), step=index)
         ev.summary.CopyFrom(summary)
         data: bytes = ev.SerializeToString()
         return data

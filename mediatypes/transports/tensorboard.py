@@ -64,7 +64,9 @@ class TensorBoardTransport(TeeTransport):
         super().open(resume=resume)
         assert self.dir is not None
         history = self.dir / "history.jsonl"
+        system = self.dir / "files" / "system.jsonl"
         offset = history.stat().st_size if resume else 0  # resumed: only the new rows
+        system_offset = system.stat().st_size if resume and system.is_file() else 0
         root = str(Path(__file__).resolve().parents[2])  # the same mediatypes as this process
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -82,6 +84,8 @@ class TensorBoardTransport(TeeTransport):
                         str(os.getpid()),
                         "--offset",
                         str(offset),
+                        "--system-offset",
+                        str(system_offset),
                     ],
                     stdin=subprocess.DEVNULL,
                     stdout=log,

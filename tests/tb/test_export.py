@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import time
 import warnings
 
 import numpy as np
@@ -233,3 +234,21 @@ def test_no_tensorflow_anywhere(exported):
 
     assert importlib.util.find_spec("tensorflow") is None  # not installed, and not needed
     assert not [m for m in sys.modules if m == "tensorflow" or m.startswith("tensorflow.")]
+
+
+def test_system_metrics_become_system_scalars(tmp_path):
+    run = mt.init(
+        dir=tmp_path, id="sys", console=False, git=False, packages=False, system_interval=0.05
+    )
+    for i in range(5):
+        run.log({"x": float(i)})
+        time.sleep(0.06)
+    run.finish()
+    samples = [
+        json.loads(x) for x in mt.open_run(run.dir).read_bytes("files/system.jsonl").splitlines()
+    ]
+    assert len(samples) >= 2
+    export_run(run.dir, tmp_path / "tb")
+    got = values(accumulate(tmp_path / "tb" / "sys"), "system/cpu_percent")
+    assert [(s, w) for s, w, _ in got] == [(i, x["_timestamp"]) for i, x in enumerate(samples)]
+    assert [float(v) for _, _, v in got] == [float(np.float32(x["cpu_percent"])) for x in samples]

@@ -210,3 +210,18 @@ def test_real_tensorboard_server_lists_every_plugin(tmp_path):
             server.wait(5)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)  # the data server TensorBoard started, if left
+
+
+def test_tee_follows_system_metrics_too(tmp_path):
+    run = mt.init(dir=tmp_path, id="s", transport=f"tensorboard:{tmp_path / 'tb'}",
+                  console=False, git=False, packages=False, system_interval=0.05)  # fmt: skip
+    for i in range(5):
+        run.log({"x": float(i)})
+        time.sleep(0.06)
+    run.finish()
+    run.transport.wait(timeout=60)
+    samples = [
+        json.loads(x) for x in mt.open_run(run.dir).read_bytes("files/system.jsonl").splitlines()
+    ]
+    got = values(accumulate(tmp_path / "tb" / "s"), "system/memory_percent")
+    assert [(s, w) for s, w, _ in got] == [(i, x["_timestamp"]) for i, x in enumerate(samples)]
