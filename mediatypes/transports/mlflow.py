@@ -15,7 +15,8 @@ background thread replays each call into MLflow (``mlflow-skinny``'s ``MlflowCli
   and ``timestamp = _timestamp`` in ms, sent in ``log_batch`` calls of at most 1,000;
 * media and charts: every file a manifest references is uploaded at its path in the run
   directory (``media/<key>_<hash>.<ext>``, so the artifact root mirrors the run and manifest paths
-  resolve against it), and the manifest beside it as ``media/<key>_step<step>.manifest.json``;
+  resolve against it; a table's media cells too), and the manifest beside it as
+  ``media/<key>_step<step>.manifest.json``;
 * at ``finish``: the summary as tags ``summary/<key>`` (JSON) plus, for numbers never logged as
   metrics, a final metric; ``run.json`` and ``summary.json`` as artifacts; status ``FINISHED``
   (exit code 0), ``KILLED`` (130, 137, 143: interrupt or kill signals) or ``FAILED``.
@@ -238,6 +239,11 @@ class MLflowTransport(TeeTransport):
                 elif isinstance(v, dict) and "_type" in v:
                     for ref in file_refs(v):
                         self._upload(ref["path"])
+                    if v.get("media_cells"):  # a table's cells point at files of their own
+                        assert self.dir is not None
+                        cells = _json.loads((self.dir / v["path"]).read_bytes()).get("data")
+                        for ref in file_refs(cells):
+                            self._upload(ref["path"])
                     self._client.log_text(
                         self.run_id,
                         json.dumps(v, indent=1),

@@ -60,7 +60,8 @@ def test_params_metrics_artifacts_summary_and_status(store, tmp_path):
         for i in range(2500):  # three log_batch calls of at most 1000 metrics
             run.log({"loss": 1.0 / (i + 1), "ok": i % 2 == 0})
         img = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
-        run.log({"img": mt.Image(img), "hist": mt.Histogram(np.arange(10.0)), "nan": float("nan")})
+        run.log({"img": mt.Image(img), "hist": mt.Histogram(np.arange(10.0)), "nan": float("nan"),
+                 "tab": mt.Table(columns=["pic"], data=[[mt.Image(255 - img)]])})  # fmt: skip
         run.summary["best"] = 0.5
         run.finish()
     assert problems(run.dir) == []
@@ -90,6 +91,9 @@ def test_params_metrics_artifacts_summary_and_status(store, tmp_path):
     manifest = mt.open_run(run.dir).history(keys=["img"])[0]["img"]
     assert {manifest["path"], "media/img_step2500.manifest.json", "media/hist_step2500.manifest.json",
             "run.json", "summary.json"} <= paths  # fmt: skip
+    table = mt.open_run(run.dir).history(keys=["tab"])[0]["tab"]
+    cell = json.loads(mt.open_run(run.dir).read_bytes(table["path"]))["data"][0][0]
+    assert {table["path"], cell["path"]} <= paths  # a table's media cells are uploaded too
     local = Path(
         client.download_artifacts(mrun.info.run_id, manifest["path"], str(tmp_path / "dl"))
     )
