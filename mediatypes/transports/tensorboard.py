@@ -1,9 +1,12 @@
 """``init(transport="tensorboard:LOGDIR")``: the run directory as usual, plus a live TensorBoard view.
 
-The canonical run directory ``<dir>/<id>`` is written exactly as without this transport. At
-``open`` a follower process is started (``python -m mediatypes.tensorboard.follow``) that tails the
-run directory and writes ``LOGDIR/<id>/events.out.tfevents.*``; the training process pays only
-the process start, never the event encoding (see ``mediatypes.tensorboard.follow`` for why).
+The canonical run directory ``<dir>/<id>`` is written exactly as without this transport. One
+second into the run (by a timer thread; at ``finish`` for a shorter run) a follower process is
+started (``mediatypes.tensorboard.follow``) that tails the run directory and writes
+``LOGDIR/<id>/events.out.tfevents.*``; the training process pays only the process start (~2 ms,
+off its own thread for runs over a second), never the event encoding (see
+``mediatypes.tensorboard.follow`` for why). A process killed within its first second leaves no
+TensorBoard files (``mediatypes export tensorboard`` writes them from the run directory).
 
 ``finish()`` does not wait for the follower: the event file is complete a moment after the run
 ends (the follower reads the run once a second). To wait - e.g. before reading the logdir in the same
@@ -30,6 +33,7 @@ from .tee import TeeTransport, canonical_for
 __all__ = ["TensorBoardTransport", "from_url"]
 
 LOG_NAME = ".mediatypes-follow.log"
+START_AFTER = 1.0  # seconds into the run before the follower is started (close() starts it too)
 # The follower's first second is a sleep (see follow.POLL); site-packages and everything else are
 # imported after it, so a short run ends before the follower has used any CPU.
 _BOOT = (
@@ -51,6 +55,10 @@ class TensorBoardTransport(TeeTransport):
         self.process: subprocess.Popen[bytes] | None = None
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._start_error: TransportError | None = None
+        self._command: list[str] = []
+        self._env: dict[str, str] = {}
 
     def open(self, *, resume: bool = False) -> None:
         try:
@@ -70,35 +78,60 @@ class TensorBoardTransport(TeeTransport):
         root = str(Path(__file__).resolve().parents[2])  # the same mediatypes as this process
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        try:
-            with open(self.tb_dir / LOG_NAME, "ab") as log:
-                self.process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-S",  # no site import yet: the start costs the training process ~nothing
-                        "-c",
-                        _BOOT,
-                        str(self.dir),
-                        str(self.tb_dir),
-                        "--pid",
-                        str(os.getpid()),
-                        "--offset",
-                        str(offset),
-                        "--system-offset",
-                        str(system_offset),
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    start_new_session=True,  # survives the training process and its Ctrl-C
-                    env=env,
-                )
-        except OSError as exc:
-            self.canonical.close()
-            raise TransportError(f"cannot start the TensorBoard follower: {exc}") from exc
+        self._command = [
+            sys.executable,
+            "-S",  # no site import yet: the start costs the training process ~nothing
+            "-c",
+            _BOOT,
+            str(self.dir),
+            str(self.tb_dir),
+            "--pid",
+            str(os.getpid()),
+            "--offset",
+            str(offset),
+            "--system-offset",
+            str(system_offset),
+        ]
+        self._env = env
+        # Started START_AFTER seconds into the run (a timer thread), or by close() if the run is
+        # shorter: a short run's logging never shares the CPU with the follower's start.
+        self._timer = threading.Timer(START_AFTER, self._start_quietly)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self.process is not None:
+                return
+            try:
+                with open(self.tb_dir / LOG_NAME, "ab") as log:
+                    self.process = subprocess.Popen(
+                        self._command,
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=log,
+                        start_new_session=True,  # survives the training process and its Ctrl-C
+                        env=self._env,
+                    )
+            except OSError as exc:
+                raise TransportError(f"cannot start the TensorBoard follower: {exc}") from exc
         from ..tensorboard.follow import background
 
         background(self.process.pid)  # at once, not only once the child has started Python
+
+    def _start_quietly(self) -> None:
+        try:
+            self._start()
+        except TransportError as exc:  # raised by wait(); the run directory is unaffected
+            self._start_error = exc
+
+    def close(self) -> None:
+        self.canonical.close()
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+            self._timer = None
+            self._start()
 
     def append_rows(self, data: bytes) -> None:
         self.canonical.append_rows(data)
@@ -126,6 +159,8 @@ class TensorBoardTransport(TeeTransport):
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the follower has written the whole run (call after ``finish()``)."""
+        if self._start_error is not None:
+            raise self._start_error
         proc = self.process
         if proc is None:
             return

@@ -70,12 +70,14 @@ def test_resume_appends_only_the_new_rows(tmp_path):
 def test_follower_completes_the_file_after_the_process_is_killed(tmp_path):
     script = textwrap.dedent(
         f"""
-        import sys, mediatypes as mt
+        import sys, time, mediatypes as mt
         run = mt.init(dir={str(tmp_path)!r}, id="k", transport="tensorboard:{tmp_path / "tb"}",
                       console=False, system_metrics=False, git=False, packages=False)
         for i in range(100):
             run.log({{"x": i * 0.5}})
         run.flush()
+        while run.transport.process is None:  # the follower starts one second into the run
+            time.sleep(0.05)
         print("ready", flush=True)
         sys.stdin.read()
         """
@@ -118,6 +120,8 @@ def test_unusable_logdir_is_a_transport_error_before_anything_is_written(tmp_pat
 def test_wait_reports_a_failed_follower(tmp_path):
     run = mt.init(dir=tmp_path, id="f", transport=f"tensorboard:{tmp_path / 'tb'}", **OFF)
     run.log({"x": 1.0})
+    while run.transport.process is None:  # started one second into the run
+        time.sleep(0.05)
     os.kill(run.transport.process.pid, signal.SIGKILL)
     run.finish()
     with pytest.raises(TransportError, match=r"follower failed.*mediatypes export tensorboard"):
