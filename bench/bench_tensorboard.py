@@ -7,7 +7,7 @@ export: a run of 100k scalar rows ({"loss", "acc"}) + 1,000 images 128×128×3 (
 tee:    W1 (20k ``log({"loss","acc"})`` + finish) and W2 (200 images 256×256×3, one per step,
         + finish), each timed from after ``init`` to the end of ``finish()`` (as bench_run does),
         plain directory transport and ``transport="tensorboard:..."`` interleaved rep by rep;
-        median overhead (target ≤ 10 %). ``init`` (which starts the follower) and the time until
+        median overhead (target ≤ 10 %). ``init`` and the time until
         the follower has written everything (``run.transport.wait()``) are reported apart.
 """
 
@@ -93,7 +93,7 @@ def tee(tmp: Path, reps: int) -> None:
             f"{name} log+finish: directory median {p * 1e3:.1f} ms, with tensorboard tee "
             f"{t * 1e3:.1f} ms: overhead {100 * (t / p - 1):+.1f} % (per-rep pairs: median "
             f"{100 * statistics.median(pairs):+.1f} %, range {100 * pairs[0]:+.0f}..{100 * pairs[-1]:+.0f} %) "
-            f"over {reps} interleaved reps; init with the tee (starts the follower) median "
+            f"over {reps} interleaved reps; init with the tee median "
             f"{statistics.median(inits) * 1e3:.1f} ms; follower done "
             f"{statistics.median(waits):.2f} s after finish (median); target overhead <= 10 %"
         )
