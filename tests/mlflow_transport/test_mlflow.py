@@ -28,6 +28,8 @@ from mlflow.tracking import MlflowClient
 from mediatypes.transports.mlflow import MLflowWarning
 
 OFF = dict(console=False, system_metrics=False, git=False, packages=False)
+# MLflow's own sqlite store uses an SQLAlchemy option that SQLAlchemy 2.1 deprecates: not ours
+pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy:DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
