@@ -20,6 +20,9 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "plotly": ("plotly", "plot"),
     "tqdm": ("tqdm", "progress"),
     "torch": ("torch", "torch"),
+    "tensorboard": ("tensorboard", "tensorboard"),
+    "google_crc32c": ("google-crc32c", "tensorboard"),
+    "mlflow": ("mlflow-skinny", "mlflow"),
 }
 
 

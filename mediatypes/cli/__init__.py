@@ -20,7 +20,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 
-COMMANDS = ["convert", "validate", "info", "render", "recover", "demo", "view"]
+COMMANDS = ["convert", "validate", "info", "render", "recover", "demo", "view", "export", "import"]
+# command word -> module, where the word is no valid module name
+_MODULES = {"import": "import_tb"}
 
 EPILOG = """examples:
   mediatypes convert photos/ --to out/ --jobs 2
@@ -29,6 +31,8 @@ EPILOG = """examples:
   mediatypes render out/chart.vl.json --svg -o chart.svg
   mediatypes demo demo-out
   mediatypes view demo-out
+  mediatypes export tensorboard runs/my-run tb
+  mediatypes import tensorboard tb/my-run runs/imported
 
 exit codes: 0 ok, 1 invalid input or validation failure, 2 usage error.
 Run `mediatypes COMMAND --help` for the options and an example of each command."""
@@ -48,7 +52,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mediatypes {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in [only] if only in COMMANDS else COMMANDS:
-        importlib.import_module(f"mediatypes.cli.{name}").add_parser(sub)
+        importlib.import_module(f"mediatypes.cli.{_MODULES.get(name, name)}").add_parser(sub)
     return parser
 
 

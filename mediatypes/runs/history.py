@@ -180,9 +180,15 @@ class History:
         self._in_step = False
         self.late_rows = 0
         self.closed = False  # set under the lock by finish(): no row may slip in after it
+        self._open_ts: float | None = None  # a wall time given to log(timestamp=...)
 
     # ---- the log() entry point -------------------------------------------------------------
-    def log(self, data: Any, step: Any = None, commit: bool | None = None) -> None:
+    def log(
+        self, data: Any, step: Any = None, commit: bool | None = None, *, timestamp: Any = None
+    ) -> None:
+        """``Run.log``. ``timestamp`` (Unix seconds) replaces the wall time of the row this call
+        writes to (importers keep another tool's wall times; ``_runtime`` follows it)."""
+        ts = None if timestamp is None else _check_timestamp(timestamp)
         if type(data) is not dict:
             if not isinstance(data, Mapping):
                 raise InvalidTypeError(
@@ -194,18 +200,22 @@ class History:
                 raise RunError("log: the run is finished; start a new one with init().")
             if step is None:
                 self._put_all(self._open, self._open_media, data)
+                if ts is not None:
+                    self._open_ts = ts
                 if commit is None or commit:
                     self._commit()
                 return
             n = _check_step(step)
             cur = self._step
             if n < cur:
-                self._late(n, data)
+                self._late(n, data, ts)
                 return
             if n > cur:
                 self._commit()
                 self._step = n
             self._put_all(self._open, self._open_media, data)
+            if ts is not None:
+                self._open_ts = ts
             if commit:
                 self._commit()
 
@@ -338,7 +348,7 @@ class History:
                 )
             self._kinds[key] = kind
 
-    def _late(self, n: int, data: dict[str, Any]) -> None:
+    def _late(self, n: int, data: dict[str, Any], ts: float | None = None) -> None:
         policy = self.late_policy
         if policy == "raise":
             raise RunError(
@@ -362,7 +372,7 @@ class History:
         self._put_all(row, media, data)
         if row:
             self.late_rows += 1
-            self._finish_row(row, media, n)
+            self._finish_row(row, media, n, ts)
 
     def _commit(self) -> None:
         row = self._open
@@ -371,21 +381,26 @@ class History:
         media = self._open_media
         step = self._step
         self._step = step + 1
+        ts = self._open_ts
+        if ts is not None:
+            self._open_ts = None
         if media or self._metrics.any_step_sync:
             self._open_media = []
             self._open = {}
-            self._finish_row(row, media, step)
+            self._finish_row(row, media, step, ts)
             return
         # the common case, inlined (log() is on the training loop's hot path)
         self._open = {}
-        now = time.time()
+        now = time.time() if ts is None else ts
         row["_step"] = step
         row["_timestamp"] = now
         row["_runtime"] = now - self._start
         self._emit(row, media)
 
-    def _finish_row(self, row: dict[str, Any], media: list[str], step: int) -> None:
-        now = time.time()
+    def _finish_row(
+        self, row: dict[str, Any], media: list[str], step: int, ts: float | None = None
+    ) -> None:
+        now = time.time() if ts is None else ts
         row["_step"] = step
         row["_timestamp"] = now
         row["_runtime"] = now - self._start
@@ -495,6 +510,14 @@ class RowView(MutableMapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"RowView({dict(self)!r})"
+
+
+def _check_timestamp(ts: Any) -> float:
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not math.isfinite(ts):
+        raise InvalidTypeError(
+            f"log: `timestamp` expects Unix seconds as a finite number; got {describe(ts)}."
+        )
+    return float(ts)
 
 
 def _check_step(step: Any) -> int:

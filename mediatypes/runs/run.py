@@ -150,6 +150,7 @@ class Run:
         media_workers: int = 2,
         max_pending_media: int = 256,
         flush_interval: float = 0.025,
+        start_time: float | None = None,
     ) -> None:
         try:
             mode = _RESUME[resume]
@@ -177,7 +178,8 @@ class Run:
         prior: dict[str, Any] = {}
         if resuming:
             prior = self._prepare_resume()
-        self.start_time = float(prior.get("started_at") or time.time())
+        # start_time: importers keep the wall time another tool recorded
+        self.start_time = float(prior.get("started_at") or start_time or time.time())
         self.metrics = MetricRegistry.from_json(prior.get("metrics"))
         cfg = dict(prior.get("config") or {})
         cfg.update(_config_dict(config))

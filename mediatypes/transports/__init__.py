@@ -45,6 +45,8 @@ class TransportContext:
 SCHEMES: dict[str, str] = {
     "dir": "mediatypes.transports.directory:from_url",
     "memory": "mediatypes.transports.memory:from_url",
+    "tensorboard": "mediatypes.transports.tensorboard:from_url",
+    "mlflow": "mediatypes.transports.mlflow:from_url",
 }
 
 

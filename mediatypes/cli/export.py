@@ -1,0 +1,83 @@
+"""``mediatypes export tensorboard RUN_DIR… OUT_LOGDIR``: runs as TensorBoard event files."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ._output import emit_json, wrap
+
+EPILOG = """examples:
+  mediatypes export tensorboard runs/2024-demo tb        # then: tensorboard --logdir tb
+  mediatypes export tensorboard runs/* tb --overwrite
+
+Each run becomes OUT_LOGDIR/<run id>/events.out.tfevents.*: scalars, images (masks as extra
+images, boxes as overlays), audio (WAV), histograms (the exact bins), tables and text, PR
+curves, point clouds and meshes, config as hparams, videos as GIFs, charts as PNG plus their
+spec. Values without a TensorBoard form (Html, Molecule, Plotly) are skipped with a warning.
+Needs: pip install 'mediatypes[tensorboard]'"""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write runs in another tool's format (TensorBoard)",
+        description=wrap(
+            "Write run directories as TensorBoard event files, without TensorFlow. Each run is "
+            "read through the run reader and written as one event file per run, under a "
+            "temporary name until it is complete."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("target", choices=["tensorboard"], help="the format to write")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    p.add_argument("out_logdir", metavar="OUT_LOGDIR")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace event files a previous export left"
+    )
+    p.add_argument("--json", action="store_true", help="print the export report as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..tensorboard.export import export_run
+
+    reports = []
+    for run_dir in args.run_dirs:
+        with _rows_bar(str(run_dir)) as tick:
+            report = export_run(run_dir, args.out_logdir, overwrite=args.overwrite, tick=tick)
+        reports.append(report)
+        if not args.json:
+            skipped = report["skipped"]
+            extra = f"; skipped {', '.join(sorted(skipped))}" if skipped else ""
+            print(
+                f"exported {run_dir} -> {report['event_file']} ({report['rows']:,} rows, "
+                f"{report['events']:,} events{extra})"
+            )
+    if args.json:
+        emit_json(reports[0] if len(reports) == 1 else reports)
+    return 0
+
+
+@contextlib.contextmanager
+def _rows_bar(desc: str) -> Iterator[Callable[[int], None]]:
+    """A rows-so-far counter on stderr (a terminal, tqdm installed); the total is not known."""
+    bar: Any = None
+    if sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(desc=desc, unit="row", unit_scale=True, file=sys.stderr, leave=False)
+        except ImportError:
+            bar = None
+    if bar is None:
+        yield lambda n: None
+        return
+    try:
+        yield bar.update
+    finally:
+        bar.close()
