@@ -29,16 +29,22 @@ def emit_json(obj: Any) -> None:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, desc: str) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    total: int | None, desc: str, unit: str = "file"
+) -> Iterator[Callable[[int], None]]:
     """Yield ``tick(n)``; shows a tqdm bar on stderr when it is a terminal and tqdm is installed
-    and the work is long enough to be worth one (hidden otherwise)."""
-    show = total >= 20 and sys.stderr.isatty()
+    and the work is long enough to be worth one (hidden otherwise). ``total=None``: a counter of
+    work whose size is not known in advance."""
+    show = (total is None or total >= 20) and sys.stderr.isatty()
     bar: Any = None
     if show:
         try:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, desc=desc, unit="file", file=sys.stderr, leave=False)
+            bar = tqdm(
+                total=total, desc=desc, unit=unit, unit_scale=total is None, file=sys.stderr,
+                leave=False,
+            )  # fmt: skip
         except ImportError:
             bar = None
     if bar is None:

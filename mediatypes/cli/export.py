@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-from collections.abc import Callable, Iterator
-from typing import Any
 
-from ._output import emit_json, wrap
+from ._output import emit_json, progress_bar, wrap
 
 EPILOG = """examples:
   mediatypes export tensorboard runs/2024-demo tb        # then: tensorboard --logdir tb
@@ -48,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     reports = []
     for run_dir in args.run_dirs:
-        with _rows_bar(str(run_dir)) as tick:
+        with progress_bar(None, str(run_dir), unit="row") as tick:
             report = export_run(run_dir, args.out_logdir, overwrite=args.overwrite, tick=tick)
         reports.append(report)
         if not args.json:
@@ -61,23 +57,3 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(reports[0] if len(reports) == 1 else reports)
     return 0
-
-
-@contextlib.contextmanager
-def _rows_bar(desc: str) -> Iterator[Callable[[int], None]]:
-    """A rows-so-far counter on stderr (a terminal, tqdm installed); the total is not known."""
-    bar: Any = None
-    if sys.stderr.isatty():
-        try:
-            from tqdm import tqdm
-
-            bar = tqdm(desc=desc, unit="row", unit_scale=True, file=sys.stderr, leave=False)
-        except ImportError:
-            bar = None
-    if bar is None:
-        yield lambda n: None
-        return
-    try:
-        yield bar.update
-    finally:
-        bar.close()
