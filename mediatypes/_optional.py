@@ -20,6 +20,8 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "plotly": ("plotly", "plot"),
     "tqdm": ("tqdm", "progress"),
     "torch": ("torch", "torch"),
+    "fsspec": ("fsspec", "cloud"),
+    "s3fs": ("s3fs", "cloud"),
 }
 
 

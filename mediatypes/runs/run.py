@@ -377,10 +377,14 @@ class Run:
             self._write_summary(wait=False)
         if self._meta_dirty:
             self._write_meta()
+        self.transport.sync()  # object storage: cut a segment when one is due
 
     def flush(self) -> None:
-        """Write everything committed so far (waiting for pending media) and the summary."""
+        """Write everything committed so far (waiting for pending media) and the summary; on
+        object storage this also cuts a history segment now."""
         self._writer.flush()
+        self._capture.flush()
+        self.transport.sync(force=True)
         self._write_summary(wait=True)
         if self._meta_dirty:
             self._write_meta()
@@ -414,6 +418,7 @@ class Run:
             self.history.commit(close=True)
             self._writer.close()
             self._capture.stop()
+            self.transport.sync(force=True)  # every row committed before the state says so
             self._write_summary(wait=True)
             self._meta.update(
                 state="finished" if code == 0 else "failed",
@@ -453,8 +458,9 @@ class Run:
                 f"init: the run at {self.transport.url} is still being written by process "
                 f"{prior.get('pid')}; finish it first."
             )
-        if self.transport.dir is not None and prior.get("state") == "running":
-            recover(self.transport.dir)
+        files = self.transport.run_files()
+        if files is not None and prior.get("state") == "running":
+            recover(files)
         summary_raw = self.transport.read("summary.json")
         if summary_raw:
             stored = _json.loads(summary_raw)
@@ -548,12 +554,15 @@ def init(
     max_pending_media: int = 256,
     flush_interval: float = 0.025,
     durable: bool = False,
+    storage_options: dict[str, Any] | None = None,
 ) -> Run:
     """Start a run and make it the current one (``mediatypes.run``).
 
     The run goes to ``<dir>/<id>`` (``dir`` defaults to ``$MEDIATYPES_DIR`` or ``runs``) through
     the directory transport, unless ``transport`` is given (an object or ``"dir:path"`` /
-    ``"memory:"``). ``resume``: ``None``/``"never"`` refuses an existing run, ``"allow"``/``True``
+    ``"memory:"`` / a URL such as ``"s3://bucket/prefix/run"``, whose fsspec options, e.g. an
+    endpoint or credentials, are ``storage_options``). ``resume``: ``None``/``"never"`` refuses
+    an existing run, ``"allow"``/``True``
     continues one if present, ``"must"`` requires it. ``late_step_policy``: what to do with a
     ``step`` smaller than the current one (``"keep"``, ``"drop"``, ``"raise"``). The capture flags
     (``console``, ``system_metrics``, ``git``, ``packages``, ``command``) each switch one part off.
@@ -578,7 +587,11 @@ def init(
         tr = resolve(
             transport,
             TransportContext(
-                run_id=run_id, base_dir=base, dir_given=dir is not None, durable=durable
+                run_id=run_id,
+                base_dir=base,
+                dir_given=dir is not None,
+                durable=durable,
+                storage_options=storage_options,
             ),
         )
     else:
