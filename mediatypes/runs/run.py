@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import socket
@@ -21,7 +22,7 @@ from types import TracebackType
 from typing import Any, NoReturn
 
 from .. import __version__, _json
-from ..errors import InvalidInputError, InvalidTypeError, MediaError, RunError
+from ..errors import InvalidInputError, InvalidTypeError, MediaError, RunError, TransportError
 from ..transports import (
     DirectoryTransport,
     MemoryTransport,
@@ -418,7 +419,8 @@ class Run:
             self.history.commit(close=True)
             self._writer.close()
             self._capture.stop()
-            self.transport.sync(force=True)  # every row committed before the state says so
+            with contextlib.suppress(TransportError):  # kept by the transport: close() retries
+                self.transport.sync(force=True)  # every row stored before the state says so
             self._write_summary(wait=True)
             self._meta.update(
                 state="finished" if code == 0 else "failed",
@@ -429,6 +431,9 @@ class Run:
         finally:
             self.transport.close()
             _forget(self)
+        # everything is stored now: failures the transport retried since are no news
+        while self._errors and getattr(self._errors[0][2], "retained", False):
+            self._errors.popleft()
         if self._errors:
             self._raise_pending()
 

@@ -116,8 +116,16 @@ def clean_rel(rel: str, url: str) -> str:
     return "/".join(parts)
 
 
+def describe_error(exc: BaseException) -> str:
+    """``Type: message`` of a third-party error (timeouts often carry no message)."""
+    text = str(exc).strip()
+    if not text and isinstance(exc, TimeoutError):
+        text = "no answer before the timeout"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _fail(what: str, where: str, exc: BaseException) -> TransportError:
-    return TransportError(f"{what} {where} failed: {type(exc).__name__}: {exc}")
+    return TransportError(f"{what} {where} failed: {describe_error(exc)}")
 
 
 class RemoteRunFiles(RunFiles):
@@ -130,10 +138,19 @@ class RemoteRunFiles(RunFiles):
         storage_options: dict[str, Any] | None = None,
         fs: Any = None,
         root: str | None = None,
+        timeout: float = 120.0,
     ) -> None:
         if fs is None or root is None:
             fs, root = filesystem(url, storage_options)
         self.fs = fs
+        # An upper bound on every call: S3 PUTs wait for "100 Continue" with no timeout of their
+        # own, so an endpoint that accepts connections and never answers would hang a write
+        # forever. fsspec's async filesystems take ``timeout=`` and cancel the call.
+        from fsspec.asyn import AsyncFileSystem
+
+        self._kw: dict[str, Any] = (
+            {"timeout": float(timeout)} if isinstance(fs, AsyncFileSystem) and timeout else {}
+        )
         self.root = root
         self.url = url.rstrip("/")
         self.local = None
@@ -147,7 +164,7 @@ class RemoteRunFiles(RunFiles):
     def read(self, rel: str) -> bytes | None:
         key = self.key(rel)
         try:
-            return bytes(self.fs.cat_file(key))
+            return bytes(self.fs.cat_file(key, **self._kw))
         except (FileNotFoundError, IsADirectoryError):
             return None
         except Exception as exc:
@@ -159,7 +176,7 @@ class RemoteRunFiles(RunFiles):
         except MediaError:
             return False
         try:
-            return bool(self.fs.isfile(key))
+            return bool(self.fs.isfile(key, **self._kw))
         except FileNotFoundError:
             return False
         except Exception as exc:
@@ -169,7 +186,7 @@ class RemoteRunFiles(RunFiles):
         base = self.key(prefix) if prefix else self.root
         try:
             self.fs.invalidate_cache(base)  # another process may have written since
-            return self.fs.find(base, detail=detail)
+            return self.fs.find(base, detail=detail, **self._kw)
         except FileNotFoundError:
             return {} if detail else []
         except Exception as exc:
@@ -198,7 +215,7 @@ class RemoteRunFiles(RunFiles):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(target, data)
                 return
-            self.fs.pipe_file(self.key(rel), bytes(data))
+            self.fs.pipe_file(self.key(rel), bytes(data), **self._kw)
         except MediaError:
             raise
         except Exception as exc:
@@ -206,7 +223,7 @@ class RemoteRunFiles(RunFiles):
 
     def remove(self, rel: str) -> None:
         try:
-            self.fs.rm_file(self.key(rel))
+            self.fs.rm_file(self.key(rel), **self._kw)
         except FileNotFoundError:
             return
         except MediaError:
@@ -222,7 +239,7 @@ class RemoteRunFiles(RunFiles):
             batch = rels[i : i + FETCH_BATCH]
             keys = [self.key(r) for r in batch]
             try:
-                got = self.fs.cat(keys, on_error="return") if len(keys) > 1 else {}
+                got = self.fs.cat(keys, on_error="return", **self._kw) if len(keys) > 1 else {}
             except Exception as exc:
                 raise _fail("reading", self.where(batch[0]), exc) from exc
             for rel, key in zip(batch, keys, strict=True):
@@ -277,7 +294,11 @@ class ObjectStore:
         with self._lock:
             if rel in self._known:
                 return False
-        if self._exists(rel):
+        try:
+            present = self._exists(rel)
+        except TransportError:  # unknown: the write below retries, or reports and keeps a copy
+            present = False
+        if present:
             created = False
         else:
             self._put(rel, data)
@@ -324,9 +345,10 @@ class ObjectStoreTransport(Transport):
         retries: int = 3,
         backoff: float = 0.5,
         cooldown: float = 2.0,
+        timeout: float = 120.0,
         spill_dir: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.files = RemoteRunFiles(url, storage_options=storage_options)
+        self.files = RemoteRunFiles(url, storage_options=storage_options, timeout=timeout)
         self.url = self.files.url
         self.dir = None
         self.segment_rows = max(1, int(segment_rows))
@@ -434,16 +456,22 @@ class ObjectStoreTransport(Transport):
     def _replace(self, rel: str, data: bytes) -> None:
         with self._lock:
             self._pending[rel] = bytes(data)
-        self._push(force=False, only_pending=True)
+        self._push(force=False)
 
-    def _push(self, force: bool, only_pending: bool = False) -> None:
-        """Upload what is due: pending whole objects, a history segment, stream segments."""
+    def _push(self, force: bool) -> None:
+        """Upload what is due: history segments, stream segments, then whole objects (so a
+        run.json saying "finished" is never stored before the rows it counts). After a failed
+        round everything not stored yet is copied below the spill folder."""
         with self._io:
             now = time.monotonic()
             if not force and now < self._retry_at:
                 return  # waiting out a failure: the data stays queued
             due = force or now - self._last_cut >= self.segment_seconds
-            errors: list[TransportError] = []
+            errors: list[tuple[str, BaseException]] = []
+            self._push_history(due, errors)
+            self._push_streams(due, errors)
+            if due and not errors:
+                self._last_cut = now
             with self._lock:
                 pending = list(self._pending.items())
             for rel, data in pending:
@@ -451,17 +479,12 @@ class ObjectStoreTransport(Transport):
                     with self._lock:
                         if self._pending.get(rel) is data:
                             del self._pending[rel]
-            if not only_pending:
-                self._push_history(due, errors)
-                self._push_streams(due, errors)
-                if due:
-                    self._last_cut = now
             if errors:
                 self._retry_at = time.monotonic() + self.cooldown
-                raise errors[0]
+                raise self._failure(*errors[0], kept=True)
             self._retry_at = 0.0
 
-    def _push_history(self, due: bool, errors: list[TransportError]) -> None:
+    def _push_history(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
         """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well."""
         while not errors:
             with self._lock:
@@ -479,7 +502,7 @@ class ObjectStoreTransport(Transport):
                 self._nrows -= n
                 self._seq = seq + 1
 
-    def _push_streams(self, due: bool, errors: list[TransportError]) -> None:
+    def _push_streams(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
         with self._lock:
             ready = [
                 (rel, bytes(buf))
@@ -487,31 +510,33 @@ class ObjectStoreTransport(Transport):
                 if buf and (due or len(buf) >= STREAM_BYTES)
             ]
         for rel, data in ready:
+            if errors:
+                return
             seq = self._stream_seq.get(rel)
             if seq is None:
-                seq = _next_seq(self.files.listing(rel + SEGMENTS))
+                try:
+                    seq = self._stream_seq[rel] = _next_seq(self.files.listing(rel + SEGMENTS))
+                except TransportError as exc:
+                    errors.append((rel + SEGMENTS, exc.__cause__ or exc))
+                    return
             if self._try(f"{rel}{SEGMENTS}/{seq:08d}", data, errors):
                 self._stream_seq[rel] = seq + 1
                 with self._lock:
                     del self._streams[rel][: len(data)]
 
-    def _try(self, rel: str, data: bytes, errors: list[TransportError]) -> bool:
+    def _try(self, rel: str, data: bytes, errors: list[tuple[str, BaseException]]) -> bool:
+        """One upload; a failure is added to ``errors`` (and stops the round)."""
         if errors:  # the store just failed after its retries: leave the rest for the next round
             return False
-        try:
-            self._put(rel, data)
-            return True
-        except TransportError as exc:
-            errors.append(exc)
+        cause = self._put(rel, data)
+        if cause is not None:
+            errors.append((rel, cause))
             return False
+        return True
 
-    def _put_media(self, rel: str, data: bytes) -> None:
-        self._put(rel, data, kept=False)
-
-    def _put(self, rel: str, data: bytes, kept: bool = True) -> None:
-        """One whole-object write with bounded retries; on failure a local copy is kept and a
-        TransportError says where (``retained``: the transport keeps the data and retries it;
-        a media file that could not be written is left out of its row instead)."""
+    def _put(self, rel: str, data: bytes) -> BaseException | None:
+        """One whole-object write with bounded retries and backoff; returns the last error, or
+        None once the object is stored (its spilled copy, if any, is then removed)."""
         last: BaseException | None = None
         for attempt in range(self.retries + 1):
             if attempt:
@@ -527,32 +552,63 @@ class ObjectStoreTransport(Transport):
             if spilled is not None:
                 with contextlib.suppress(OSError):
                     spilled.unlink()
-            return
-        copy = self._spill(rel, data)
-        where = f"a copy is in {copy}" if copy else "no local copy could be written"
+            return None
+        return last
+
+    def _put_media(self, rel: str, data: bytes) -> None:
+        """A media object: not kept in memory on failure (its row goes on without it), so the
+        copy is written now and the error raised to the encoder (reported by the run)."""
+        cause = self._put(rel, data)
+        if cause is not None:
+            self._spill(rel, data)
+            raise self._failure(rel, cause, kept=False) from cause
+
+    def _failure(self, rel: str, cause: BaseException, kept: bool) -> TransportError:
+        """The error users see: URL, cause, what happens to the data, where its copy is."""
+        copied = self._spill_everything() if kept else self._spill_dir().is_dir()
+        where = (
+            f"a copy of everything not stored yet is below {self._spill_dir()} (same paths as "
+            "in the run: upload it there if this process cannot)"
+            if copied
+            else "no local copy could be written"
+        )
         then = (
-            f"The data is kept and retried every {self.cooldown:g} s; {where} (upload it to "
-            "that URL if this process cannot)."
+            f"The data is kept in memory and retried every {self.cooldown:g} s; {where}."
             if kept
             else f"The value is left out of its row; {where}."
         )
-        tries = "" if isinstance(last, _PERMANENT) else f" after {self.retries + 1} attempts"
+        tries = "" if isinstance(cause, _PERMANENT) else f" after {self.retries + 1} attempt(s)"
         error = TransportError(
-            f"cannot write {self.url}/{rel}{tries} "
-            f"({type(last).__name__}: {last}). {then}"
+            f"cannot write {self.url}/{rel}{tries} ({describe_error(cause)}). {then}"
         )
         error.retained = kept  # type: ignore[attr-defined]
-        raise error from last
+        error.__cause__ = cause
+        return error
 
-    def _spill(self, rel: str, data: bytes) -> Path | None:
-        target = self._spill_root / sanitize_key(self.url.replace("://", "/")) / rel
+    def _spill_dir(self) -> Path:
+        return self._spill_root / sanitize_key(self.url.replace("://", "/"))
+
+    def _spill_everything(self) -> bool:
+        """Copy every object, row and stream byte not stored yet below the spill folder."""
+        with self._lock:
+            items = list(self._pending.items())
+            if self._rows:
+                items.append((f"{self._history_prefix()}/{self._seq:08d}.jsonl", bytes(self._rows)))
+            for rel, buf in self._streams.items():
+                if buf:
+                    seq = self._stream_seq.get(rel, 0)
+                    items.append((f"{rel}{SEGMENTS}/{seq:08d}", bytes(buf)))
+        return all(self._spill(rel, data) for rel, data in items)
+
+    def _spill(self, rel: str, data: bytes) -> bool:
+        target = self._spill_dir() / rel
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, data)
         except OSError:
-            return None
+            return False
         self._spilled[rel] = target
-        return target
+        return True
 
 
 def _nth_newline(buf: bytearray, n: int) -> int:
