@@ -129,7 +129,18 @@ def _gone(state: dict[str, Any], live_writer: Any) -> bool:
     pid = state.get("pid")
     if state.get("host") != socket.gethostname() or not isinstance(pid, int):
         return False
-    return pid != os.getpid() and live_writer(state) is None
+    if pid == os.getpid():
+        return False
+    return live_writer(state) is None or _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed process its parent has not reaped yet still answers kill(pid, 0)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def warn_disabled(rank: int, world_size: int) -> None:
