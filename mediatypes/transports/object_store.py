@@ -377,6 +377,7 @@ class ObjectStoreTransport(Transport):
         self._store: ObjectStore | None = None
         self._opened = False
         self._closed = False
+        self._fresh = False
 
     # ---- the Transport protocol -------------------------------------------------------------
     def run_files(self) -> RunFiles:
@@ -392,10 +393,14 @@ class ObjectStoreTransport(Transport):
         # Never overwrite a committed segment: continue after the highest one of this rank.
         self._seq = _next_seq(self.files.listing(self._history_prefix()))
         self._opened, self._closed = True, False
+        # A new run of one writer holds no media but its own (known in memory): no existence
+        # check (a HEAD request, as slow as the PUT) before each upload.
+        self._fresh = not resume and self.rank is None
 
     def media_store(self) -> Store:
         if self._store is None:
-            self._store = ObjectStore(self._put_media, self.files.exists, self.files.remove)
+            exists = (lambda rel: False) if self._fresh else self.files.exists
+            self._store = ObjectStore(self._put_media, exists, self.files.remove)
         return self._store
 
     def _file_rel(self, name: str) -> str:
