@@ -330,7 +330,13 @@ class ObjectStore:
 class ObjectStoreTransport(Transport):
     """Writes a run below an fsspec URL as whole objects (see the module docstring).
 
+    ``segment_rows`` / ``segment_seconds``: when a history segment is cut; ``retries`` and
+    ``backoff`` (seconds, doubling): per upload; ``cooldown``: seconds between rounds after a
+    failure; ``timeout``: upper bound of one storage call; ``spill_dir``: where copies of data
+    not stored yet go (default ``$MEDIATYPES_SPILL_DIR`` or ``~/.cache/mediatypes/spill``).
+
     >>> run = mediatypes.init(transport="s3://bucket/team/run-7")  # doctest: +SKIP
+    >>> run = mediatypes.init(transport=ObjectStoreTransport(url, segment_rows=1000))  # doctest: +SKIP
     """
 
     supports_ranks = True

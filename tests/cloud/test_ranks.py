@@ -171,3 +171,40 @@ def test_bad_rank_settings_are_clear(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(InvalidInputError, match="cannot"):
         mt.init(transport="memory:", group="shared", id="m", rank=0, world_size=2)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("scheme", ["dir", "file"])
+def test_reader_accessors_on_a_shared_run(tmp_path: Path, scheme: str) -> None:
+    """Two ranks in one process (Run objects side by side): every RunReader accessor works on
+    the merged run, media included."""
+    import numpy as np
+
+    from mediatypes.runs.run import Run
+    from mediatypes.transports import DirectoryTransport
+    from mediatypes.transports.object_store import ObjectStoreTransport
+
+    def transport() -> Any:
+        if scheme == "dir":
+            return DirectoryTransport(tmp_path / "run")
+        return ObjectStoreTransport(f"file://{tmp_path}/run")
+
+    runs = [Run(transport(), id="two", rank=r, world_size=2, **rank_worker.OFF) for r in (1, 0)]
+    for step in range(3):
+        for run in runs:
+            img = np.full((4, 4, 3), 10 * step + run._rank, np.uint8)
+            run.log({"img": mt.Image(img), "v": step})
+    with pytest.warns(RunWarning, match="rank 1 does not write the summary"):
+        runs[0].summary["ignored"] = 1
+    runs[1].summary["best"] = 2
+    for run in runs:  # rank 1 first, then rank 0 (which waits for it)
+        run.finish()
+    r = mt.open_run(tmp_path / "run")
+    assert [(row["_step"], row["_rank"]) for row in r.rows()] == [
+        (s, k) for s in range(3) for k in (0, 1)
+    ]
+    assert r.keys() == ["img", "v"]
+    assert np.asarray(r.media("img").to_pil())[0, 0, 0] == 21  # last: step 2, rank 1
+    assert np.asarray(r.media("img", step=1).to_pil())[0, 0, 0] == 11
+    assert r.summary["best"] == 2 and "ignored" not in r.summary
+    assert r.exists("ranks/1.json") and b'"finished"' in r.read_bytes("ranks/1.json")
+    assert problems(tmp_path / "run") == []
