@@ -33,6 +33,7 @@ _LAZY: dict[str, str] = {
     "Transport": "mediatypes.transports:Transport",
     "Video": "mediatypes.video:Video",
     "box3d": "mediatypes.object3d:box3d",
+    "convert_one": "mediatypes.cli.convert:convert_one",
     "define_metric": "mediatypes.runs.run:define_metric",
     "errors": "mediatypes.errors:",
     "finish": "mediatypes.runs.run:finish",
@@ -64,6 +65,7 @@ __all__ = [
     "Transport",
     "Video",
     "box3d",
+    "convert_one",
     "define_metric",
     "errors",
     "finish",
@@ -84,6 +86,7 @@ _DYNAMIC = frozenset({"run", "summary"})
 if TYPE_CHECKING:  # pragma: no cover
     from . import errors, schemas
     from .audio import Audio
+    from .cli.convert import convert_one
     from .core.media import Loggable, Media
     from .errors import MediaError
     from .histogram import Histogram

@@ -23,6 +23,8 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "tensorboard": ("tensorboard", "tensorboard"),
     "google_crc32c": ("google-crc32c", "tensorboard"),
     "mlflow": ("mlflow-skinny", "mlflow"),
+    "fsspec": ("fsspec", "cloud"),
+    "s3fs": ("s3fs", "cloud"),
 }
 
 

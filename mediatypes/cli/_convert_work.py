@@ -13,10 +13,10 @@ from typing import Any
 from .. import _registry
 from ..core.media import MANIFEST_SUFFIX
 from ..core.store import sanitize_key
-from ..errors import InvalidInputError, MediaError
+from ..errors import InvalidInputError, MediaError, MediaFileNotFoundError
 from ._detect import CLI_TYPES, array_type, detect
 
-__all__ = ["Options", "Task", "convert_chunk", "convert_one", "media_class_for"]
+__all__ = ["Options", "Task", "convert_chunk", "convert_one", "convert_path", "media_class_for"]
 
 # the keyword each class takes for an output format
 FORMAT_KEYWORD = {"image": "file_type", "video": "format", "audio": "format"}
@@ -94,35 +94,37 @@ def _arrays(path: Path) -> list[tuple[str, Any]]:
     return [("", np.load(path, allow_pickle=False))]
 
 
+def convert_path(path: Path, name: str, opts: Options) -> list[tuple[str, str, dict[str, Any]]]:
+    """Convert one input below ``opts.out`` under ``name``; ``(name, type, manifest)`` of each
+    output (an ``.npz`` gives one per array). Raises our errors; writes nothing for a bad input."""
+    if not path.is_file():
+        raise MediaFileNotFoundError(
+            f"convert: `path` expects an existing file; got {str(path)!r}."
+        )
+    detected = detect(path)
+    if detected is None and opts.kind is None:
+        raise InvalidInputError(
+            "cannot tell the media type from the content or the extension; pass --type"
+        )
+    items: list[tuple[str, Any]] = _arrays(path) if detected == "array" else [("", path)]
+    # build (validate) every item first, so a bad array in an .npz writes nothing at all
+    built = []
+    for sub, data in items:
+        item_kind = opts.kind or (detected if detected != "array" else array_type(data))
+        if item_kind is None:
+            raise InvalidInputError(
+                f"array{f' {sub!r}' if sub else ''} of shape {data.shape} matches no media "
+                "type; pass --type"
+            )
+        built.append((f"{name}/{sub}" if sub else name, item_kind, _build(item_kind, data, opts)))
+    return [(n, kind, media.save(opts.out, n)) for n, kind, media in built]
+
+
 def convert_one(task: Task, opts: Options) -> dict[str, Any]:
     """Convert one input; returns ``{"input", "ok", "outputs"|"error"}`` and never raises."""
-    path = Path(task.source)
     outputs: list[dict[str, Any]] = []
     try:
-        detected = detect(path)
-        if detected is None and opts.kind is None:
-            raise InvalidInputError(
-                "cannot tell the media type from the content or the extension; pass --type"
-            )
-        items: list[tuple[str, Any]] = _arrays(path) if detected == "array" else [("", path)]
-        # build (validate) every item first, so a bad array in an .npz writes nothing at all
-        built = []
-        for sub, data in items:
-            item_kind = opts.kind or (detected if detected != "array" else array_type(data))
-            if item_kind is None:
-                raise InvalidInputError(
-                    f"array{f' {sub!r}' if sub else ''} of shape {data.shape} matches no media "
-                    "type; pass --type"
-                )
-            built.append(
-                (
-                    f"{task.name}/{sub}" if sub else task.name,
-                    item_kind,
-                    _build(item_kind, data, opts),
-                )
-            )
-        for name, item_kind, media in built:
-            manifest = media.save(opts.out, name)
+        for name, item_kind, manifest in convert_path(Path(task.source), task.name, opts):
             outputs.append(
                 {
                     "type": item_kind,

@@ -17,7 +17,8 @@ from typing import Any
 from .. import _registry, schemas
 from ..core.media import MANIFEST_SUFFIX
 from ..core.store import sanitize_key
-from ._convert_work import FORMAT_KEYWORD, Options, Task, convert_chunk
+from ..errors import InvalidInputError, InvalidTypeError
+from ._convert_work import FORMAT_KEYWORD, Options, Task, convert_chunk, convert_path
 from ._detect import CLI_TYPES, guess_from_extension
 from ._output import UsageError, emit_json, progress_bar, wrap
 
@@ -34,6 +35,46 @@ so two inputs never share a manifest. Exit code 1 when any input failed (the res
 
 # below this many inputs, starting worker processes costs more than it saves
 MIN_POOL_TASKS = 4
+
+
+def convert_one(
+    path: str | os.PathLike[str],
+    dest: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    format: str | None = None,
+    fps: float | None = None,
+    sample_rate: int | None = None,
+) -> dict[str, Any]:
+    """Convert one input file into ``dest`` (canonical file + ``<name>.manifest.json``) and
+    return its manifest: the unit of work of ``mediatypes convert``, for Dask, Ray or a pool.
+
+    ``name`` is where the output goes below ``dest`` (default: the file's stem; give each input
+    of a batch its own, e.g. its path relative to the input folder). ``kind`` forces the type
+    (``image``, ``video``, ``audio``, ...), ``format`` the output format, ``fps`` /
+    ``sample_rate`` apply to arrays. An ``.npz`` holding several arrays returns a dict of their
+    manifests by array name. A bad input raises a ``mediatypes`` error and writes nothing.
+
+    >>> import dask.bag as db                                                # doctest: +SKIP
+    >>> db.from_sequence(paths).map(mt.convert_one, "out/").compute()       # doctest: +SKIP
+    """
+    if kind is not None and kind not in CLI_TYPES:
+        raise InvalidInputError(
+            f"convert_one: `kind` expects one of {', '.join(sorted(CLI_TYPES))}; got {kind!r}."
+        )
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(dest, (str, os.PathLike)):
+        raise InvalidTypeError(
+            f"convert_one: `path` and `dest` expect paths (str or os.PathLike); got "
+            f"{type(path).__name__} and {type(dest).__name__}."
+        )
+    source = Path(path)
+    formats = {k: format for k in FORMAT_KEYWORD} if format is not None else {}
+    opts = Options(str(dest), kind, formats, fps, sample_rate)
+    outputs = convert_path(source, name if name is not None else source.stem, opts)
+    if len(outputs) == 1:
+        return outputs[0][2]
+    return {n.rsplit("/", 1)[-1]: manifest for n, _, manifest in outputs}
 
 
 def available_types() -> list[str]:

@@ -10,12 +10,14 @@ from typing import Any
 from .. import _json
 from ..core.media import MANIFEST_SUFFIX, file_refs
 from ..errors import InvalidInputError
+from ..runs.files import RunFiles, history_sources, is_url, run_files
 from ._output import emit_json, wrap
-from .validate import _manifests_in, is_run_dir
+from .validate import _manifests_in, is_run, is_run_dir
 
 EPILOG = """examples:
   mediatypes info out/cat.manifest.json
-  mediatypes info runs/2024-demo --json"""
+  mediatypes info runs/2024-demo --json
+  mediatypes info s3://bucket/team/run-7"""
 
 # manifest fields worth a mention, in display order
 _FIELDS = (
@@ -27,7 +29,7 @@ _FIELDS = (
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "info",
-        help="describe a manifest or a run directory",
+        help="describe a manifest or a run (folder or URL)",
         description=wrap(
             "Describe what a manifest (or a folder of manifests) or a run directory holds: "
             "type, size and key fields of each media; the config, summary, history keys and media "
@@ -65,34 +67,47 @@ def _load(path: Path) -> Any:
         raise InvalidInputError(f"info: cannot read {path} ({exc})") from exc
 
 
-def describe_run(run_dir: Path) -> dict[str, Any]:
-    meta = _load(run_dir / "run.json") if (run_dir / "run.json").is_file() else {}
-    summary = _load(run_dir / "summary.json") if (run_dir / "summary.json").is_file() else {}
+def _load_rel(files: RunFiles, rel: str) -> Any:
+    try:
+        data = files.read(rel)
+        return {} if data is None else _json.loads(data)
+    except (OSError, _json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"info: cannot read {files.where(rel)} ({exc})") from exc
+
+
+def describe_run(run_dir: Path | RunFiles) -> dict[str, Any]:
+    """What a run (folder or URL) holds: metadata, config, history keys, media, summary, files."""
+    files = run_files(run_dir)
+    meta = _load_rel(files, "run.json")
+    summary = _load_rel(files, "summary.json")
     rows, partial, steps = 0, False, []
     keys: Counter[str] = Counter()
     media: Counter[str] = Counter()
-    history = run_dir / "history.jsonl"
-    if history.is_file():
-        for line in history.read_bytes().splitlines():
-            if not line.strip():
-                continue
-            try:
-                row = _json.loads(line)
-            except _json.JSONDecodeError:
-                partial = True
-                continue
-            rows += 1
-            if isinstance(row, dict):
-                steps.append(row.get("_step"))
-                for k, v in row.items():
-                    if not k.startswith("_"):
-                        keys[k] += 1
-                    for _, m in _manifests_in(v, "$"):
-                        media[str(m.get("_type"))] += 1
-    files = [p for p in run_dir.rglob("*") if p.is_file()]
+    rank_rows: Counter[int] = Counter()
+    for rank, rels in history_sources(files):
+        for rel in rels:
+            for line in (files.read(rel) or b"").splitlines():
+                if not line.strip():
+                    continue
+                try:
+                    row = _json.loads(line)
+                except _json.JSONDecodeError:
+                    partial = True
+                    continue
+                rows += 1
+                if rank is not None:
+                    rank_rows[rank] += 1
+                if isinstance(row, dict):
+                    steps.append(row.get("_step"))
+                    for k, v in row.items():
+                        if not k.startswith("_"):
+                            keys[k] += 1
+                        for _, m in _manifests_in(v, "$"):
+                            media[str(m.get("_type"))] += 1
+    sizes = files.sizes()
     numeric_steps = [s for s in steps if isinstance(s, int)]
-    return {
-        "run_dir": str(run_dir),
+    out = {
+        "run_dir": files.where(),
         "run": {k: v for k, v in meta.items() if k != "config"} if isinstance(meta, dict) else meta,
         "config": meta.get("config") if isinstance(meta, dict) else None,
         "rows": rows,
@@ -101,9 +116,12 @@ def describe_run(run_dir: Path) -> dict[str, Any]:
         "history_keys": dict(sorted(keys.items())),
         "media": dict(sorted(media.items())),
         "summary": summary,
-        "files": len(files),
-        "bytes": sum(p.stat().st_size for p in files),
+        "files": len(sizes),
+        "bytes": sum(sizes.values()),
     }
+    if rank_rows:
+        out["rank_rows"] = {str(r): n for r, n in sorted(rank_rows.items())}
+    return out
 
 
 def _short(value: Any, width: int = 70) -> str:
@@ -124,6 +142,8 @@ def _print_run(d: dict[str, Any]) -> None:
         "; the last line is partial (try `mediatypes recover`)" if d["partial_last_line"] else ""
     )
     print(f"history: {d['rows']} rows{steps}{partial}")
+    if d.get("rank_rows"):
+        print("  rows per rank: " + ", ".join(f"{r}: {n}" for r, n in d["rank_rows"].items()))
     for k, n in d["history_keys"].items():
         print(f"  {k}: in {n} rows")
     if d["media"]:
@@ -142,8 +162,19 @@ def _print_manifest(name: str, d: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.path)
+    raw: str = args.path
     result: dict[str, Any]
+    if is_url(raw) and not raw.startswith("file://"):
+        remote = run_files(raw)
+        if not is_run(remote):
+            raise InvalidInputError(f"info: no run (run.json or history) at {raw}")
+        result = describe_run(remote)
+        if args.json:
+            emit_json(result)
+        else:
+            _print_run(result)
+        return 0
+    path = Path(raw[len("file://") :] if raw.startswith("file://") else raw)
     if is_run_dir(path):
         result = describe_run(path)
         if args.json:

@@ -10,8 +10,9 @@ from typing import Any
 from ..errors import InvalidInputError
 from ._output import emit_json, wrap
 
-EPILOG = """example:
-  mediatypes recover runs/2024-demo     # then: mediatypes validate runs/2024-demo"""
+EPILOG = """examples:
+  mediatypes recover runs/2024-demo     # then: mediatypes validate runs/2024-demo
+  mediatypes recover s3://bucket/team/run-7   # on object storage: writes summary and state only"""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,13 +39,21 @@ def _recover_fn() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .validate import is_run_dir
+    from ..runs.files import is_url, run_files
+    from .validate import is_run, is_run_dir
 
-    path = Path(args.run_dir)
-    if not is_run_dir(path):
+    raw: str = args.run_dir
+    path: Any
+    if is_url(raw) and not raw.startswith("file://"):
+        path = run_files(raw)
+        ok = is_run(path)
+    else:
+        path = Path(raw[len("file://") :] if raw.startswith("file://") else raw)
+        ok = is_run_dir(path)
+    if not ok:
         raise InvalidInputError(
-            f"recover: `RUN_DIR` expects a run directory (with run.json or history.jsonl); "
-            f"got {str(path)!r}."
+            f"recover: `RUN_DIR` expects a run directory or URL (with run.json or a history); "
+            f"got {raw!r}."
         )
     recover = _recover_fn()
     if recover is None:
@@ -52,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     report = recover(path)
     data = report if isinstance(report, dict) else {"result": repr(report)}
     if args.json:
-        emit_json({"run_dir": str(path), **data})
+        emit_json({"run_dir": raw, **data})
     else:
         details = ", ".join(f"{k}: {v}" for k, v in data.items()) if data else "nothing to do"
-        print(f"recovered {path} ({details})")
+        print(f"recovered {raw} ({details})")
     return 0

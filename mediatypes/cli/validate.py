@@ -1,9 +1,10 @@
 """``mediatypes validate PATH…``: manifests, folders of manifests and whole run directories.
 
-A run directory (a folder with ``run.json`` or ``history.jsonl``) is checked file by file: the run
+A run directory (a folder with ``run.json`` or a history) is checked file by file: the run
 metadata, every history row (and every media manifest inside it), the summary, and each file a
 manifest references (present, inside the run, same size, same sha256). Every problem is reported
-with its file, line (history rows) and JSON path; nothing stops at the first problem.
+with its file, line (history rows) and JSON path; nothing stops at the first problem. A URL
+(``s3://bucket/prefix/run``) is read through fsspec: one run, or every run below a prefix.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 
 from .. import _json, schemas
 from ..core.media import MANIFEST_SUFFIX, file_refs
-from ..core.store import file_sha256, safe_relpath
 from ..errors import MediaError
+from ..runs.files import RunFiles, history_sources, is_url, run_files
 from ._output import emit_json, wrap
 
 __all__ = ["Problem", "check_manifest", "check_manifest_file", "check_path", "check_run"]
@@ -86,26 +87,29 @@ def _rebase(problem: str, prefix: str) -> tuple[str, str]:
     return prefix + path[1:], message
 
 
-def check_refs(manifest: Any, root: Path) -> list[tuple[str, str]]:
+def check_refs(manifest: Any, root: Path | RunFiles) -> list[tuple[str, str]]:
     """(JSON path, message) for each referenced file that is missing, outside ``root`` or changed."""
     return _check_ref_list(_refs_with_paths(manifest, "$"), root)
 
 
-def _check_ref_list(refs: list[tuple[str, dict[str, Any]]], root: Path) -> list[tuple[str, str]]:
+def _check_ref_list(
+    refs: list[tuple[str, dict[str, Any]]], root: Path | RunFiles
+) -> list[tuple[str, str]]:
+    files = run_files(root)
     found: list[tuple[str, str]] = []
     for jpath, ref in refs:
         rel = ref["path"]
         try:
-            target = safe_relpath(root, rel)
+            stat = files.sha256(rel)
         except MediaError as exc:
             found.append((f"{jpath}.path", str(exc)))
             continue
-        if not target.is_file():
+        if stat is None:
             found.append((f"{jpath}.path", f"referenced file {rel} is missing"))
             continue
-        digest, size = file_sha256(target)
+        digest, size = stat
         if rel.endswith(".table.json") and digest == ref.get("sha256"):
-            found += _check_table_cells(target, root, jpath)
+            found += _check_table_cells(files, rel, jpath)
         if size != ref.get("size"):
             found.append(
                 (f"{jpath}.size", f"{rel} has {size} bytes; the manifest says {ref.get('size')}")
@@ -117,19 +121,20 @@ def _check_ref_list(refs: list[tuple[str, dict[str, Any]]], root: Path) -> list[
     return found
 
 
-def _check_table_cells(table_file: Path, root: Path, jpath: str) -> list[tuple[str, str]]:
+def _check_table_cells(files: RunFiles, rel: str, jpath: str) -> list[tuple[str, str]]:
     """Media cells of a ``.table.json`` are manifests with files of their own: check those too."""
+    name = rel.rsplit("/", 1)[-1]
     try:
-        table = _json.loads(table_file.read_bytes())
-    except (OSError, _json.JSONDecodeError) as exc:
-        return [(f"{jpath}.path", f"{table_file.name} is not valid JSON ({exc})")]
+        table = _json.loads(files.read_bytes(rel))
+    except (OSError, MediaError, _json.JSONDecodeError) as exc:
+        return [(f"{jpath}.path", f"{name} is not valid JSON ({exc})")]
     found: list[tuple[str, str]] = []
     rows = table.get("data") if isinstance(table, dict) else None
     for i, row in enumerate(rows if isinstance(rows, list) else []):
         for j, cell in enumerate(row if isinstance(row, list) else []):
             if isinstance(cell, dict) and "_type" in cell:
-                where = f"{jpath}<{table_file.name}>.data[{i}][{j}]"
-                found += [(where + p[1:], m) for p, m in check_manifest(cell, root)]
+                where = f"{jpath}<{name}>.data[{i}][{j}]"
+                found += [(where + p[1:], m) for p, m in check_manifest(cell, files)]
     return found
 
 
@@ -151,7 +156,9 @@ def _refs_with_paths(
     return out
 
 
-def check_manifest(manifest: Any, root: Path, prefix: str = "$") -> list[tuple[str, str]]:
+def check_manifest(
+    manifest: Any, root: Path | RunFiles, prefix: str = "$"
+) -> list[tuple[str, str]]:
     """(JSON path, message) problems of one manifest: schema and referenced files."""
     found = [_rebase(p, prefix) for p in schemas.problems(manifest)]
     found += [(prefix + jp[1:], msg) for jp, msg in check_refs(manifest, root)]
@@ -189,7 +196,7 @@ def _schema_for(filename: str) -> str | None:
     return next((n for n in RUN_SCHEMAS[filename] if n in names), None)
 
 
-def _check_values(obj: Any, root: Path, file: str, line: int | None) -> list[Problem]:
+def _check_values(obj: Any, root: Path | RunFiles, file: str, line: int | None) -> list[Problem]:
     """Problems of the media manifests (dicts with ``_type``) inside a row or summary."""
     found: list[Problem] = []
     if not isinstance(obj, dict):
@@ -216,13 +223,17 @@ def _manifests_in(value: Any, jpath: str) -> list[tuple[str, dict[str, Any]]]:
     return []
 
 
-def _read_json(path: Path) -> tuple[Any, Problem | None]:
+def _read_json(files: RunFiles, rel: str) -> tuple[Any, Problem | None]:
     try:
-        return _json.loads(path.read_bytes()), None
-    except OSError as exc:
-        return None, Problem(str(path), "$", f"cannot read ({exc.strerror or exc})")
+        data = files.read(rel)
+    except (OSError, MediaError) as exc:
+        return None, Problem(files.where(rel), "$", f"cannot read ({exc})")
+    if data is None:
+        return None, Problem(files.where(rel), "$", "cannot read (missing)")
+    try:
+        return _json.loads(data), None
     except _json.JSONDecodeError as exc:
-        return None, Problem(str(path), "$", f"not valid JSON ({exc})")
+        return None, Problem(files.where(rel), "$", f"not valid JSON ({exc})")
 
 
 def _check_object(obj: Any, schema_name: str | None, file: str, line: int | None) -> list[Problem]:
@@ -233,35 +244,42 @@ def _check_object(obj: Any, schema_name: str | None, file: str, line: int | None
     return [Problem(file, *_split(p), line) for p in schemas.problems(obj, schema_name)]
 
 
-def check_run(run_dir: Path) -> tuple[list[Problem], dict[str, int]]:
-    """Problems of a whole run directory, and counts of what was checked."""
+def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
+    """Problems of a whole run (a folder or a URL), and counts of what was checked."""
+    files = run_files(run_dir)
     found: list[Problem] = []
     counts = {"rows": 0, "media": 0, "manifest_files": 0}
-    meta_path = run_dir / "run.json"
-    if meta_path.is_file():
-        meta, err = _read_json(meta_path)
+    if files.exists("run.json"):
+        meta, err = _read_json(files, "run.json")
         found += (
-            [err] if err else _check_object(meta, _schema_for("run.json"), str(meta_path), None)
+            [err]
+            if err
+            else _check_object(meta, _schema_for("run.json"), files.where("run.json"), None)
         )
     else:
-        found.append(Problem(str(meta_path), "$", "run metadata file is missing"))
-    history = run_dir / "history.jsonl"
-    if history.is_file():
-        found += _check_history(history, run_dir, counts)
-    else:
-        found.append(Problem(str(history), "$", "history file is missing"))
-    summary_path = run_dir / "summary.json"
-    if summary_path.is_file():
-        summary, err = _read_json(summary_path)
+        found.append(Problem(files.where("run.json"), "$", "run metadata file is missing"))
+    sources = history_sources(files)
+    if not sources:
+        found.append(Problem(files.where("history.jsonl"), "$", "history file is missing"))
+    for rank, rels in sources:
+        for rel in rels:
+            found += _check_history(files, rel, rank, counts)
+    for rel in files.listing("ranks"):
+        state, err = _read_json(files, rel)
+        found += [err] if err else _check_object(state, "run-rank", files.where(rel), None)
+    if files.exists("summary.json"):
+        summary, err = _read_json(files, "summary.json")
+        where = files.where("summary.json")
         if err:
             found.append(err)
         else:
-            found += _check_object(summary, _schema_for("summary.json"), str(summary_path), None)
-            found += _check_values(summary, run_dir, str(summary_path), None)
+            found += _check_object(summary, _schema_for("summary.json"), where, None)
+            found += _check_values(summary, files, where, None)
             counts["media"] += _count_media(summary)
-    for f in sorted(run_dir.rglob("*" + MANIFEST_SUFFIX)):
-        counts["manifest_files"] += 1
-        found += check_manifest_file(f)
+    if files.local is not None:  # standalone manifests saved inside a run folder
+        for f in sorted(files.local.rglob("*" + MANIFEST_SUFFIX)):
+            counts["manifest_files"] += 1
+            found += check_manifest_file(f)
     return found, counts
 
 
@@ -269,13 +287,15 @@ def _count_media(obj: Any) -> int:
     return sum(len(_manifests_in(v, "$")) for v in obj.values()) if isinstance(obj, dict) else 0
 
 
-def _check_history(history: Path, run_dir: Path, counts: dict[str, int]) -> list[Problem]:
+def _check_history(
+    files: RunFiles, rel: str, rank: int | None, counts: dict[str, int]
+) -> list[Problem]:
     found: list[Problem] = []
-    data = history.read_bytes()
+    data = files.read(rel) or b""
     lines = data.split(b"\n")
     complete = data.endswith(b"\n") or not data
     schema_name = _schema_for("history.jsonl")
-    file = str(history)
+    file = files.where(rel)
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -295,21 +315,61 @@ def _check_history(history: Path, run_dir: Path, counts: dict[str, int]) -> list
         counts["rows"] += 1
         counts["media"] += _count_media(row)
         found += _check_object(row, schema_name, file, number)
-        found += _check_values(row, run_dir, file, number)
+        if rank is not None and isinstance(row, dict) and row.get("_rank", rank) != rank:
+            found.append(
+                Problem(file, "$._rank", f"{row['_rank']!r} in the history of rank {rank}", number)
+            )
+        found += _check_values(row, files, file, number)
     return found
 
 
 def is_run_dir(path: Path) -> bool:
-    return path.is_dir() and any((path / m).is_file() for m in RUN_MARKERS)
+    return path.is_dir() and (
+        any((path / m).is_file() for m in RUN_MARKERS) or (path / "history").is_dir()
+    )
 
 
-def check_path(path: Path) -> tuple[list[Problem], dict[str, int]]:
-    """Problems of one command-line PATH (manifest file, folder of manifests, or run dir)."""
+def is_run(files: RunFiles) -> bool:
+    """True when ``files`` holds a run (its run.json or some history)."""
+    return files.exists("run.json") or bool(history_sources(files))
+
+
+def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
+    """Problems of a run at a URL, or of every run below a URL prefix."""
+    files = run_files(url)
+    if is_run(files):
+        run_found, run_counts = check_run(files)
+        return run_found, {"runs": 1, **run_counts}
+    runs = sorted({rel.rsplit("/", 1)[0] for rel in files.listing() if rel.endswith("/run.json")})
+    if not runs:
+        return [Problem(url, "$", "no run (run.json or history) found at this URL")], {}
+    found: list[Problem] = []
+    counts = {"runs": 0, "rows": 0, "media": 0, "manifest_files": 0}
+    for rel in runs:
+        run_found, run_counts = check_run(run_files(f"{url.rstrip('/')}/{rel}"))
+        found += run_found
+        counts["runs"] += 1
+        for k, v in run_counts.items():
+            counts[k] += v
+    return found, counts
+
+
+def check_path(path: Path | str) -> tuple[list[Problem], dict[str, int]]:
+    """Problems of one command-line PATH (manifest file, folder of manifests, run dir, or the URL
+    of a run or of a prefix holding runs)."""
+    if isinstance(path, str):
+        if is_url(path) and not path.startswith("file://"):
+            return check_url(path)
+        path = Path(path[len("file://") :] if path.startswith("file://") else path)
     if is_run_dir(path):
         run_found, run_counts = check_run(path)
         return run_found, {"runs": 1, **run_counts}
     if path.is_dir():
-        runs = sorted(p.parent for m in RUN_MARKERS for p in path.rglob(m))
+        runs = sorted(
+            p.parent if p.name in RUN_MARKERS else p.parent.parent
+            for m in (*RUN_MARKERS, "history/*.jsonl")
+            for p in path.rglob(m)
+        )
         found: list[Problem] = []
         counts = {"runs": 0, "rows": 0, "media": 0, "manifest_files": 0}
         for run_dir in dict.fromkeys(runs):
@@ -341,7 +401,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     totals: dict[str, int] = {}
     for raw in args.paths:
-        found, counts = check_path(Path(raw))
+        found, counts = check_path(raw)
         problems += found
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v

@@ -10,26 +10,24 @@
 * Values are converted exactly as a live run's summary converts them (the run layer's ``Summary``
   does it): arrays and tensors go to a ``.npy`` file under ``media/summary/`` with statistics
   inline, media objects to their files and manifest, dicts to flat ``a/b`` keys.
-* ``summary.json`` is replaced atomically (temp file + rename) after the new content validated
-  against the summary schema, so a concurrent reader sees the old or the new summary, never a
-  half-written one; files of a failed edit are removed. An advisory lock file
-  (``.summary.lock``) serializes concurrent editors, so no edit overwrites another.
+* ``summary.json`` is replaced atomically (temp file + rename; one whole-object PUT on object
+  storage) after the new content validated against the summary schema, so a concurrent reader
+  sees the old or the new summary, never a half-written one; files of a failed edit are removed.
+  In a run folder an advisory lock file (``.summary.lock``) serializes concurrent editors, so no
+  edit overwrites another (object storage has no locks: the last editor wins).
 * The edited keys join ``summary_explicit`` in ``run.json`` so that resuming the run keeps them.
   ``history.jsonl`` is never touched.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from .. import _json, schemas
 from ..core.media import TrackingStore
-from ..core.store import DirectoryStore, atomic_write
 from ..errors import InvalidTypeError, RunError
+from .files import RunFiles, run_files
 from .history import decode_value, encode_nonfinite
 from .metrics import MetricRegistry
 from .summary import Summary
@@ -39,27 +37,9 @@ __all__ = ["RunSummary"]
 LOCK_NAME = ".summary.lock"
 
 
-@contextlib.contextmanager
-def _locked(root: Path) -> Iterator[None]:
-    """An exclusive advisory lock on ``root/.summary.lock`` (POSIX; a no-op elsewhere)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: single editor assumed
-        yield
-        return
-    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _read(path: Path) -> Any:
-    try:
-        return _json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return None
+def _read(files: RunFiles, rel: str) -> Any:
+    data = files.read(rel)
+    return None if data is None else _json.loads(data)
 
 
 class RunSummary(dict):
@@ -68,9 +48,9 @@ class RunSummary(dict):
     Reads are the values of ``summary.json`` (flat ``a/b`` keys) as of the last read or write.
     """
 
-    def __init__(self, root: str | os.PathLike[str], data: dict[str, Any]) -> None:
+    def __init__(self, root: str | os.PathLike[str] | RunFiles, data: dict[str, Any]) -> None:
         super().__init__(data)
-        self._root = Path(root)
+        self._files = run_files(root)
 
     # ---- writes ----------------------------------------------------------------------------
     def __setitem__(self, key: str, value: Any) -> None:
@@ -121,9 +101,10 @@ class RunSummary(dict):
                 raise InvalidTypeError(
                     f"summary: keys must be str; got {k!r} of type {type(k).__name__}."
                 )
-        root = self._root
-        with _locked(root):
-            meta = _read(root / "run.json")
+        files = self._files
+        root = files.where()
+        with files.lock():
+            meta = _read(files, "run.json")
             if not isinstance(meta, dict):
                 raise RunError(f"summary: {root} is not a run directory (no run.json).")
             if meta.get("state") == "running":
@@ -131,12 +112,12 @@ class RunSummary(dict):
                     f"summary: the run at {root} is still running; change its summary from the "
                     "running process (run.summary[...] = ...), or edit it once it has finished."
                 )
-            raw = _read(root / "summary.json")
+            raw = _read(files, "summary.json")
             if not isinstance(raw, dict):  # missing: start from what the history implies
                 from .reader import rebuild_summary
 
-                raw = encode_nonfinite(rebuild_summary(root, meta).to_dict())
-            store = TrackingStore(DirectoryStore(root, prefix="media"))
+                raw = encode_nonfinite(rebuild_summary(files, meta).to_dict())
+            store = TrackingStore(files.media_store())
             try:
                 staged = Summary(MetricRegistry(), store=lambda: store)
                 staged.update(changes)  # live-run conversion: arrays -> .npy + stats, media, a/b
@@ -144,13 +125,13 @@ class RunSummary(dict):
                 doc = {k: v for k, v in raw.items() if k not in removed}
                 doc.update(new)
                 schemas.validate(doc, "summary")
-                atomic_write(root / "summary.json", _json.dumps(doc, indent=True))
+                files.replace("summary.json", _json.dumps(doc, indent=True))
             except BaseException:
                 store.rollback()
                 raise
             explicit = (set(meta.get("summary_explicit") or []) - set(removed)) | set(new)
             if explicit != set(meta.get("summary_explicit") or []):
                 meta["summary_explicit"] = sorted(explicit)
-                atomic_write(root / "run.json", _json.dumps(meta, indent=True))
+                files.replace("run.json", _json.dumps(meta, indent=True))
         dict.clear(self)
         dict.update(self, decode_value(doc))

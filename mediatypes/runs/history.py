@@ -51,7 +51,7 @@ __all__ = [
     "value_kind",
 ]
 
-RESERVED = ("_step", "_timestamp", "_runtime")
+RESERVED = ("_step", "_timestamp", "_runtime", "_rank")
 LATE_POLICIES = ("keep", "drop", "raise")
 NAME_RE = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9/]*$")
 

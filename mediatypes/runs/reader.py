@@ -1,9 +1,12 @@
 """Reading runs back, validating them, and recovering runs that were killed.
 
-``open_run(path)`` reads ``run.json``, ``summary.json`` and ``history.jsonl`` without touching any
-media file until ``media(key)`` is asked for. A partial last line (a run killed mid-write) is
-skipped with a warning; ``recover(path)`` truncates it, removes temp files, rebuilds the summary
-from the history and marks the run ``crashed``.
+``open_run(path)`` reads ``run.json``, ``summary.json`` and the history without touching any
+media file until ``media(key)`` is asked for. ``path`` is a run folder or a URL of a run on object
+storage (``s3://bucket/prefix/run``, any fsspec URL; see ``mediatypes.runs.files``). A run written
+by several processes (``init(group="shared")``) is read as one: rows are merged by
+``(_step, _rank)``. A partial last line (a run killed mid-write) is skipped with a warning;
+``recover(path)`` truncates it, removes temp files, rebuilds the summary from the history and
+marks the run ``crashed``.
 
 >>> r = mediatypes.open_run("runs/20260101-120000-abcdef")  # doctest: +SKIP
 >>> r.history(keys=["loss"], samples=500)                  # doctest: +SKIP
@@ -11,18 +14,18 @@ from the history and marks the run ``crashed``.
 
 from __future__ import annotations
 
+import heapq
 import io
 import os
 import socket
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import _json, schemas
 from ..core.media import file_refs
-from ..core.store import atomic_write, file_sha256, safe_relpath
 from ..errors import (
     DecodeError,
     MediaError,
@@ -30,6 +33,7 @@ from ..errors import (
     RunError,
     TransportError,
 )
+from .files import RunFiles, history_sources, run_files, segments_of
 from .history import RESERVED, RunWarning, decode_value, encode_nonfinite, value_kind
 from .metrics import MetricRegistry
 from .summary import Summary
@@ -37,18 +41,26 @@ from .summary import Summary
 if TYPE_CHECKING:
     from .edit import RunSummary
 
-__all__ = ["RunReader", "iter_rows", "open_run", "problems", "recover", "replay"]
+__all__ = [
+    "RunReader",
+    "history_rows",
+    "iter_rows",
+    "open_run",
+    "problems",
+    "recover",
+    "replay",
+]
 
 TEMP_GLOB = ".tmp-*.part"
 
 
 def iter_rows(
-    source: bytes | Path, *, needles: list[bytes] | None = None
+    source: bytes | Path, *, needles: list[bytes] | None = None, name: str = "history.jsonl"
 ) -> Iterator[dict[str, Any]]:
-    """Rows of a history (still encoded), streamed line by line from a file or from bytes.
+    """Rows of one history file (still encoded), streamed line by line from a file or from bytes.
 
-    A partial last line and lines that are not JSON objects are skipped with a warning. With
-    ``needles``, lines containing none of them are skipped before parsing.
+    A partial last line and lines that are not JSON objects are skipped with a warning naming
+    ``name``. With ``needles``, lines containing none of them are skipped before parsing.
     """
     if isinstance(source, Path):
         try:
@@ -58,10 +70,10 @@ def iter_rows(
     else:
         fh = io.BytesIO(source)
     with fh:
-        yield from _rows(fh, needles)
+        yield from _rows(fh, needles, name)
 
 
-def _rows(fh: Any, needles: list[bytes] | None) -> Iterator[dict[str, Any]]:
+def _rows(fh: Any, needles: list[bytes] | None, name: str) -> Iterator[dict[str, Any]]:
     for i, line in enumerate(fh):
         if needles is not None and not any(n in line for n in needles):
             continue
@@ -74,14 +86,14 @@ def _rows(fh: Any, needles: list[bytes] | None) -> Iterator[dict[str, Any]]:
         if not isinstance(row, dict):
             if not line.endswith(b"\n"):
                 warnings.warn(
-                    "history.jsonl: the last line is incomplete (the run was killed while writing "
+                    f"{name}: the last line is incomplete (the run was killed while writing "
                     "it); skipped it. `mediatypes recover` repairs the run.",
                     RunWarning,
                     stacklevel=3,
                 )
             else:
                 warnings.warn(
-                    f"history.jsonl: line {i + 1} is not a JSON object; skipped it.",
+                    f"{name}: line {i + 1} is not a JSON object; skipped it.",
                     RunWarning,
                     stacklevel=3,
                 )
@@ -89,11 +101,42 @@ def _rows(fh: Any, needles: list[bytes] | None) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def replay(history: bytes | Path, summary: Summary) -> tuple[int, dict[str, str]]:
+def history_rows(
+    files: RunFiles, *, needles: list[bytes] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every history row of a run (still encoded), whatever its layout: ``history.jsonl``, one
+    file per rank, or numbered segments per rank. Several writers are merged by
+    ``(_step, rank)``; each writer's rows keep their order."""
+    sources = history_sources(files)
+    if len(sources) == 1:
+        for rel, data in files.sources(sources[0][1]):
+            yield from iter_rows(data, needles=needles, name=rel)
+        return
+    streams = [_keyed(files, rank, rels, needles) for rank, rels in sources]
+    for *_, row in heapq.merge(*streams):
+        yield row
+
+
+def _keyed(
+    files: RunFiles, rank: int | None, rels: list[str], needles: list[bytes] | None
+) -> Iterator[tuple[int, int, int, dict[str, Any]]]:
+    r = -1 if rank is None else rank
+    i = 0
+    for rel, data in files.sources(rels):
+        for row in iter_rows(data, needles=needles, name=rel):
+            step = row.get("_step")
+            i += 1
+            yield (step if type(step) is int else -1), r, i, row
+
+
+def replay(
+    history: bytes | Path | Iterable[dict[str, Any]], summary: Summary
+) -> tuple[int, dict[str, str]]:
     """Feed every row into ``summary``; return (next step, kind of each key)."""
     step = 0
     kinds: dict[str, str] = {}
-    for row in iter_rows(history):
+    rows = iter_rows(history) if isinstance(history, (bytes, Path)) else history
+    for row in rows:
         summary.observe(row)
         s = row.get("_step")
         if isinstance(s, int) and s + 1 > step:
@@ -105,41 +148,51 @@ def replay(history: bytes | Path, summary: Summary) -> tuple[int, dict[str, str]
     return step, kinds
 
 
-def _read_json(path: Path) -> Any:
+def read_json(files: RunFiles, rel: str) -> Any:
     """The parsed document, None when absent; DecodeError when damaged (never orjson's error)."""
-    try:
-        return _json.loads(path.read_bytes())
-    except FileNotFoundError:
+    data = files.read(rel)
+    if data is None:
         return None
+    try:
+        return _json.loads(data)
     except _json.JSONDecodeError as exc:
-        raise DecodeError(f"{path.name} of {path.parent} is not valid JSON ({exc}).") from exc
+        raise DecodeError(f"{rel} of {files.where()} is not valid JSON ({exc}).") from exc
 
 
-def _read_summary(path: Path) -> Any:
+def _read_summary(files: RunFiles) -> Any:
     """``summary.json``, or None (with a warning) when it is damaged: it is rebuilt from history."""
     try:
-        return _read_json(path / "summary.json")
+        return read_json(files, "summary.json")
     except DecodeError as exc:
         warnings.warn(f"{exc} Rebuilt it from the history.", RunWarning, stacklevel=3)
         return None
 
 
 class RunReader:
-    """A run directory opened for reading."""
+    """A run opened for reading: a folder, or a URL on object storage (``storage_options`` go to
+    fsspec, e.g. ``{"endpoint_url": "http://127.0.0.1:9000"}``)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.dir = Path(path)
-        meta = _read_json(self.dir / "run.json")
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | RunFiles,
+        *,
+        storage_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.files = run_files(path, storage_options)
+        self.dir: Path | None = self.files.local  # None for a run on object storage
+        self.url = self.files.url
+        meta = read_json(self.files, "run.json")
         if not isinstance(meta, dict):
             raise MediaFileNotFoundError(
-                f"open_run: `path` expects a run directory with a run.json; got {str(path)!r}."
+                f"open_run: `path` expects a run directory or URL with a run.json; got "
+                f"{self.url!r}."
             )
         self.meta: dict[str, Any] = decode_value(meta)
         try:
             self.metrics = MetricRegistry.from_json(self.meta.get("metrics"))
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise DecodeError(
-                f"open_run: run.json of {str(path)!r} has malformed `metrics` ({exc})."
+                f"open_run: run.json of {self.url!r} has malformed `metrics` ({exc})."
             ) from exc
 
     @property
@@ -158,7 +211,7 @@ class RunReader:
     def config(self) -> dict[str, Any]:
         config = self.meta.get("config") or {}
         if not isinstance(config, dict):
-            raise DecodeError(f"run.json of {str(self.dir)!r}: `config` is not a JSON object.")
+            raise DecodeError(f"run.json of {self.url!r}: `config` is not a JSON object.")
         return dict(config)
 
     @property
@@ -169,24 +222,20 @@ class RunReader:
         """
         from .edit import RunSummary
 
-        data = _read_summary(self.dir)
+        data = _read_summary(self.files)
         if isinstance(data, dict):
-            return RunSummary(self.dir, dict(decode_value(data)))
-        return RunSummary(self.dir, rebuild_summary(self.dir, self.meta).to_dict())
-
-    @property
-    def _history(self) -> Path:
-        return self.dir / "history.jsonl"
+            return RunSummary(self.files, dict(decode_value(data)))
+        return RunSummary(self.files, rebuild_summary(self.files, self.meta).to_dict())
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        """Every row, decoded (NaN/±Inf back as floats), in file order."""
-        for row in iter_rows(self._history):
+        """Every row, decoded (NaN/±Inf back as floats), in order (several ranks: by step, rank)."""
+        for row in history_rows(self.files):
             yield {k: decode_value(v) for k, v in row.items()}
 
     def keys(self, *, hidden: bool = False) -> list[str]:
-        """Every key logged (except ``_step``, ``_timestamp``, ``_runtime``)."""
+        """Every key logged (except ``_step``, ``_timestamp``, ``_runtime``, ``_rank``)."""
         seen: dict[str, None] = {}
-        for row in iter_rows(self._history):
+        for row in history_rows(self.files):
             for k in row:
                 if k not in RESERVED:
                     seen[k] = None
@@ -200,8 +249,9 @@ class RunReader:
         self, keys: list[str] | None = None, samples: int | None = None
     ) -> list[dict[str, Any]]:
         """Rows as dicts. With ``keys``: only rows holding one of them, with only those keys (plus
-        ``_step``, ``_timestamp``, ``_runtime`` and their step metrics). ``samples``: at most that
-        many rows, picked deterministically at evenly spaced positions (first and last kept)."""
+        ``_step``, ``_timestamp``, ``_runtime``, ``_rank`` and their step metrics). ``samples``: at
+        most that many rows, picked deterministically at evenly spaced positions (first and last
+        kept)."""
         wanted: set[str] | None = None
         if keys is not None:
             if isinstance(keys, str):
@@ -216,7 +266,7 @@ class RunReader:
         needles = [_json.dumps(k) for k in keys] if keys is not None else None
 
         def matches() -> Iterator[dict[str, Any]]:
-            for line_row in iter_rows(self._history, needles=needles):
+            for line_row in history_rows(self.files, needles=needles):
                 if keys is None or any(k in line_row for k in keys):
                     yield line_row
 
@@ -243,29 +293,33 @@ class RunReader:
     def read_bytes(self, relpath: str) -> bytes:
         """The bytes of a file of the run (``media/…``, ``files/…``, ``run.json``…), by its POSIX
         path relative to the run. A path that would leave the run is refused (``UnsafePathError``);
-        a missing file is ``MediaFileNotFoundError``.
+        a missing file is ``MediaFileNotFoundError``. A file appended in segments on object storage
+        (``files/output.log``, ``files/system.jsonl``) is returned whole.
 
         Tools that read runs (viewer, exporters) go through this and the row/summary accessors
         only, so they also work on runs that are not on the local disk.
         """
-        target = safe_relpath(self.dir, relpath)
-        try:
-            return target.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise MediaFileNotFoundError(
-                f"run {self.id!r}: no file {relpath!r} in {str(self.dir)!r}."
-            ) from None
+        data = self.files.read(relpath)
+        if data is None:
+            parts = segments_of(self.files, relpath)
+            if not parts:
+                raise MediaFileNotFoundError(
+                    f"run {self.id!r}: no file {relpath!r} in {self.url!r}."
+                )
+            data = b"".join(self.files.read_bytes(p) for p in parts)
+        return data
 
     def exists(self, relpath: str) -> bool:
         """True when ``relpath`` names a file inside the run."""
         try:
-            return safe_relpath(self.dir, relpath).is_file()
+            return self.files.exists(relpath) or bool(segments_of(self.files, relpath))
         except MediaError:
             return False
 
     def media(self, key: str, step: int | None = None) -> Any:
         """The media object logged under ``key`` (the last one, or the one at ``step``), loaded
-        from its manifest; falls back to the summary (``.npy`` tensors load as numpy arrays)."""
+        from its manifest; falls back to the summary (``.npy`` tensors load as numpy arrays).
+        Files of a run on object storage are downloaded into a local cache first."""
         from .. import _registry
 
         found: Any = None
@@ -277,13 +331,16 @@ class RunReader:
         if isinstance(found, dict) and "_tensor" in found:
             import numpy as np
 
-            return np.load(safe_relpath(self.dir, found["_tensor"]["path"]), allow_pickle=False)
+            from ..core.store import safe_relpath
+
+            root = self.files.local_root(found)
+            return np.load(safe_relpath(root, found["_tensor"]["path"]), allow_pickle=False)
         if not isinstance(found, dict) or "_type" not in found:
             raise KeyError(f"no media logged under {key!r}" + (f" at step {step}" if step else ""))
-        return _registry.load(found, self.dir)
+        return _registry.load(found, self.files.local_root(found))
 
     def __repr__(self) -> str:
-        return f"<RunReader {self.id!r} {self.state} at {self.dir}>"
+        return f"<RunReader {self.id!r} {self.state} at {self.url}>"
 
 
 def _even_indices(total: int, samples: int) -> set[int] | None:
@@ -295,21 +352,25 @@ def _even_indices(total: int, samples: int) -> set[int] | None:
     return {(i * (total - 1) * 2 + d) // (2 * d) for i in range(samples)}
 
 
-def open_run(path: str | os.PathLike[str]) -> RunReader:
-    """Open a run directory for reading.
+def open_run(
+    path: str | os.PathLike[str] | RunFiles, *, storage_options: dict[str, Any] | None = None
+) -> RunReader:
+    """Open a run for reading: a run folder, or a URL on object storage.
 
     >>> mediatypes.open_run("runs/<id>").history(keys=["loss"])  # doctest: +SKIP
+    >>> mediatypes.open_run("s3://bucket/team/run-7").summary    # doctest: +SKIP
     """
-    return RunReader(path)
+    return RunReader(path, storage_options=storage_options)
 
 
-def rebuild_summary(path: Path, meta: dict[str, Any]) -> Summary:
+def rebuild_summary(path: str | os.PathLike[str] | RunFiles, meta: dict[str, Any]) -> Summary:
     """The summary as the history implies it, plus explicit values kept from ``summary.json``."""
+    files = run_files(path)
     summary = Summary(MetricRegistry.from_json(meta.get("metrics")))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RunWarning)
-        replay(path / "history.jsonl", summary)
-    stored = _read_summary(path)
+        replay(history_rows(files), summary)
+    stored = _read_summary(files)
     if isinstance(stored, dict):
         summary.restore_explicit(
             {k: stored[k] for k in meta.get("summary_explicit") or [] if k in stored}
@@ -317,54 +378,46 @@ def rebuild_summary(path: Path, meta: dict[str, Any]) -> Summary:
     return summary
 
 
-def recover(path: str | os.PathLike[str], *, force: bool = False) -> dict[str, Any]:
-    """Complete a run that did not finish (killed, crashed): truncate a partial last history line,
-    remove temp files, rebuild ``summary.json`` from the history, mark the run ``crashed``.
+def recover(
+    path: str | os.PathLike[str] | RunFiles,
+    *,
+    force: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Complete a run that did not finish (killed, crashed): truncate a partial last line of each
+    appended history file, remove temp files, rebuild ``summary.json`` from the history, mark the
+    run (and each rank that did not finish) ``crashed``. On object storage nothing is truncated:
+    segments are whole objects and are never rewritten; only the summary and states are written.
 
     A finished run is left alone. Returns a report dict (what was done).
     """
-    root = Path(path)
-    meta = _read_json(root / "run.json")
+    files = run_files(path, storage_options)
+    meta = read_json(files, "run.json")
     if not isinstance(meta, dict):
         raise MediaFileNotFoundError(
-            f"recover: `path` expects a run directory with a run.json; got {str(path)!r}."
+            f"recover: `path` expects a run directory or URL with a run.json; got {files.url!r}."
         )
-    report: dict[str, Any] = {"path": str(root), "state": meta.get("state"), "recovered": False}
+    report: dict[str, Any] = {"path": files.url, "state": meta.get("state"), "recovered": False}
     if meta.get("state") != "running":
         return report
     pid = live_writer(meta)
     if not force and pid is not None:
         raise RunError(
-            f"recover: process {pid} is still writing {root}; stop it first or pass force=True."
+            f"recover: process {pid} is still writing {files.url}; stop it first or pass "
+            "force=True."
         )
-    hist = root / "history.jsonl"
     dropped = 0
-    if hist.exists():
-        keep = _complete_prefix(hist)
-        size = hist.stat().st_size
-        with hist.open("rb") as fh:
-            fh.seek(keep)
-            tail = fh.read()
-        try:
-            whole = isinstance(_json.loads(tail), dict) if tail else False
-        except _json.JSONDecodeError:
-            whole = False
-        if whole:  # cut just before its newline: the row is complete, keep it
-            with hist.open("ab") as fh:
-                fh.write(b"\n")
-        dropped = 0 if whole else size - keep
-        if dropped:
-            try:
-                os.truncate(hist, keep)
-            except OSError as exc:
-                raise TransportError(f"recover: cannot truncate {hist}: {exc}") from exc
-    temps = [p for p in root.rglob(TEMP_GLOB) if p.is_file()]
-    for p in temps:
-        p.unlink()
-    summary = rebuild_summary(root, meta)
-    atomic_write(
-        root / "summary.json", _json.dumps(encode_nonfinite(summary.to_dict()), indent=True)
-    )
+    temps: list[Path] = []
+    if files.local is not None:
+        for rank, rels in history_sources(files):
+            if rank is None or rels[0].endswith(f"/{rank}.jsonl"):
+                dropped += _repair_tail(files.local / rels[0])
+        temps = [p for p in files.local.rglob(TEMP_GLOB) if p.is_file()]
+        for p in temps:
+            p.unlink()
+    summary = rebuild_summary(files, meta)
+    files.replace("summary.json", _json.dumps(encode_nonfinite(summary.to_dict()), indent=True))
+    ranks = _close_ranks(files)
     last_ts = summary.to_dict().get("_timestamp")
     meta.update(
         state="crashed",
@@ -373,14 +426,59 @@ def recover(path: str | os.PathLike[str], *, force: bool = False) -> dict[str, A
         recovered_at=time.time(),
         summary_explicit=summary.explicit_keys(),
     )
-    atomic_write(root / "run.json", _json.dumps(meta, indent=True))
+    files.replace("run.json", _json.dumps(meta, indent=True))
     report.update(
         state="crashed",
         recovered=True,
         partial_bytes_dropped=dropped,
         temp_files_removed=len(temps),
     )
+    if ranks:
+        report["ranks_marked_crashed"] = ranks
     return report
+
+
+def _repair_tail(hist: Path) -> int:
+    """Cut a partial last line of an appended history file; returns the bytes dropped."""
+    keep = _complete_prefix(hist)
+    size = hist.stat().st_size
+    with hist.open("rb") as fh:
+        fh.seek(keep)
+        tail = fh.read()
+    try:
+        whole = isinstance(_json.loads(tail), dict) if tail else False
+    except _json.JSONDecodeError:
+        whole = False
+    if whole:  # cut just before its newline: the row is complete, keep it
+        with hist.open("ab") as fh:
+            fh.write(b"\n")
+        return 0
+    dropped = size - keep
+    if dropped:
+        try:
+            os.truncate(hist, keep)
+        except OSError as exc:
+            raise TransportError(f"recover: cannot truncate {hist}: {exc}") from exc
+    return dropped
+
+
+def _close_ranks(files: RunFiles) -> list[int]:
+    """Mark ``ranks/<r>.json`` of ranks still ``running`` (and not alive here) as crashed."""
+    marked: list[int] = []
+    for rel in files.listing("ranks"):
+        try:
+            state = read_json(files, rel)
+        except DecodeError:
+            continue
+        if not isinstance(state, dict) or state.get("state") != "running":
+            continue
+        if live_writer(state) is not None:
+            continue
+        state.update(state="crashed", recovered_at=time.time())
+        files.replace(rel, _json.dumps(state, indent=True))
+        if isinstance(state.get("rank"), int):
+            marked.append(state["rank"])
+    return sorted(marked)
 
 
 def _complete_prefix(path: Path, block: int = 1 << 16) -> int:
@@ -420,29 +518,45 @@ def live_writer(meta: dict[str, Any]) -> int | None:
     return pid
 
 
-def problems(path: str | os.PathLike[str], *, check_files: bool = True) -> list[str]:
-    """Every schema problem of a run directory: ``run.json``, each history row, ``summary.json``,
-    each media manifest inside them (by its ``_type``), and (``check_files``) each referenced file's
-    presence, size and sha256. Empty when the run is valid."""
-    root = Path(path)
+def problems(
+    path: str | os.PathLike[str] | RunFiles,
+    *,
+    check_files: bool = True,
+    storage_options: dict[str, Any] | None = None,
+) -> list[str]:
+    """Every schema problem of a run (folder or URL): ``run.json``, each history row,
+    ``summary.json``, each media manifest inside them (by its ``_type``), and (``check_files``)
+    each referenced file's presence, size and sha256. Empty when the run is valid."""
+    files = run_files(path, storage_options)
     out: list[str] = []
     try:
-        meta = _read_json(root / "run.json")
+        meta = read_json(files, "run.json")
     except DecodeError as exc:
         meta = None
         out.append(f"run.json: {exc}")
     else:
         out.extend(f"run.json {p}" for p in schemas.problems(meta, "run"))
     refs: dict[str, dict[str, Any]] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RunWarning)
-        for i, row in enumerate(iter_rows(root / "history.jsonl")):
-            where = f"history.jsonl row {i}"
-            out.extend(f"{where} {p}" for p in schemas.problems(row, "history-row"))
-            out.extend(_manifest_problems(row, where, refs))
-    out.extend(f"history.jsonl: {w.message}" for w in caught)
+    for rank, rels in history_sources(files):
+        for rel, data in files.sources(rels):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", RunWarning)
+                for i, row in enumerate(iter_rows(data, name=rel)):
+                    where = f"{rel} row {i}"
+                    out.extend(f"{where} {p}" for p in schemas.problems(row, "history-row"))
+                    out.extend(_manifest_problems(row, where, refs))
+                    if rank is not None and "_rank" in row and row["_rank"] != rank:
+                        out.append(f"{where} $._rank: {row['_rank']!r} in the file of rank {rank}")
+            out.extend(f"{rel}: {w.message}" for w in caught)
+    for rel in files.listing("ranks"):
+        try:
+            state = read_json(files, rel)
+        except DecodeError as exc:
+            out.append(f"{rel}: {exc}")
+            continue
+        out.extend(f"{rel} {p}" for p in schemas.problems(state, "run-rank"))
     try:
-        summary = _read_json(root / "summary.json")
+        summary = read_json(files, "summary.json")
     except DecodeError as exc:
         summary = None
         out.append(f"summary.json: {exc}")
@@ -453,14 +567,14 @@ def problems(path: str | os.PathLike[str], *, check_files: bool = True) -> list[
     if check_files:
         for rel, ref in sorted(refs.items()):
             try:
-                target = safe_relpath(root, rel)
+                found = files.sha256(rel)
             except Exception as exc:
                 out.append(f"{rel}: {exc}")
                 continue
-            if not target.is_file():
+            if found is None:
                 out.append(f"{rel}: referenced file is missing")
                 continue
-            digest, size = file_sha256(target)
+            digest, size = found
             if size != ref.get("size") or digest != ref.get("sha256"):
                 out.append(f"{rel}: size/sha256 differ from the manifest (truncated or changed)")
     return out

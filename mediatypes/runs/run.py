@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import socket
@@ -21,7 +22,7 @@ from types import TracebackType
 from typing import Any, NoReturn
 
 from .. import __version__, _json
-from ..errors import InvalidInputError, InvalidTypeError, MediaError, RunError
+from ..errors import InvalidInputError, InvalidTypeError, MediaError, RunError, TransportError
 from ..transports import (
     DirectoryTransport,
     MemoryTransport,
@@ -151,6 +152,8 @@ class Run:
         max_pending_media: int = 256,
         flush_interval: float = 0.025,
         start_time: float | None = None,
+        rank: int | None = None,
+        world_size: int = 1,
     ) -> None:
         try:
             mode = _RESUME[resume]
@@ -166,7 +169,22 @@ class Run:
         self._owner_pid = os.getpid()  # a forked child never finishes its parent's run at exit
         self._meta_dirty = False
         self._last_summary_write = 0.0
-        exists = transport.exists()
+        # group="shared": this process's rank (every row gets ``_rank``); None: the only writer
+        self._rank = rank
+        self._world_size = world_size
+        self._warned_summary = False
+        if rank is not None:
+            if not getattr(transport, "supports_ranks", False):
+                raise InvalidInputError(
+                    f"init: group='shared' needs a transport that several processes can write "
+                    f"into (a run folder or object storage); {transport!r} cannot."
+                )
+            if mode != "never":
+                raise InvalidInputError(
+                    "init: resume is not supported with group='shared'; start a new run."
+                )
+            transport.rank = rank
+        exists = transport.exists() if not rank else False  # ranks > 0 join rank 0's run
         if exists and mode == "never":
             raise RunError(
                 f"init: a run already exists at {transport.url}; pass resume='allow' to continue "
@@ -187,7 +205,7 @@ class Run:
         self.name = name or prior.get("name") or id
         self.project = project if project is not None else prior.get("project")
         self.summary = Summary(
-            self.metrics, store=transport.media_store, lock=self._lock, on_change=self._touch_meta
+            self.metrics, store=transport.media_store, lock=self._lock, on_change=self._summary_set
         )
         step, kinds = 0, dict[str, str]()
         if resuming:
@@ -220,6 +238,8 @@ class Run:
             "command": command_info() if command else prior.get("command"),
             "git": prior.get("git"),
         }
+        if rank is not None:
+            self._meta["group"] = {"mode": "shared", "world_size": world_size}
         self.history = History(
             lock=self._lock,
             emit=self._emit,
@@ -231,13 +251,15 @@ class Run:
         )
         transport.open(resume=resuming)
         self._write_meta()
+        if rank is not None:
+            self._write_rank_state("running")
         # before the writer: its thread may tick (``_tick`` flushes the capture) at once
         self._capture = Capture(
             transport,
             console=console,
             system_metrics=system_metrics,
-            git=git,
-            packages=packages,
+            git=git and not rank,  # the same for every rank: rank 0 records it
+            packages=packages and not rank,
             interval=system_interval,
             on_meta=self._set_meta,
         )
@@ -296,6 +318,8 @@ class Run:
 
     def _emit(self, row: dict[str, Any], media: list[str]) -> None:
         # Called by History under self._lock, in commit order.
+        if self._rank is not None:
+            row["_rank"] = self._rank
         self.summary.observe(row)
         if media:
             self._writer.put_row(row, media)
@@ -352,6 +376,17 @@ class Run:
     def _touch_meta(self) -> None:
         self._meta_dirty = True
 
+    def _summary_set(self) -> None:
+        if self._rank and not self._warned_summary:
+            self._warned_summary = True
+            warnings.warn(
+                f"summary: rank {self._rank} does not write the summary of a shared run (rank 0 "
+                "owns it); log the value instead, or set it on rank 0.",
+                RunWarning,
+                stacklevel=4,
+            )
+        self._touch_meta()
+
     def _set_meta(self, key: str, value: Any) -> None:
         self._meta[key] = value
         self._meta_dirty = True
@@ -365,10 +400,21 @@ class Run:
 
     def _write_meta(self) -> None:
         self._meta_dirty = False
+        if self._rank:  # rank 0 owns run.json; other ranks have ranks/<rank>.json
+            return
         self.transport.set_meta(_json.dumps(encode_nonfinite(self._meta_doc()), indent=True))
+
+    def _write_rank_state(self, state: str, **extra: Any) -> None:
+        from .ranks import rank_state
+
+        assert self._rank is not None
+        data = rank_state(self._rank, self._world_size, state, self.start_time, **extra)
+        self.transport.set_rank_state(self._rank, data)
 
     def _write_summary(self, wait: bool) -> None:
         self.summary.dirty = False
+        if self._rank:
+            return
         data = self.summary.to_dict(wait=wait)
         self.transport.set_summary(_json.dumps(encode_nonfinite(data), indent=True))
 
@@ -380,10 +426,14 @@ class Run:
             self._write_summary(wait=False)
         if self._meta_dirty:
             self._write_meta()
+        self.transport.sync()  # object storage: cut a segment when one is due
 
     def flush(self) -> None:
-        """Write everything committed so far (waiting for pending media) and the summary."""
+        """Write everything committed so far (waiting for pending media) and the summary; on
+        object storage this also cuts a history segment now."""
         self._writer.flush()
+        self._capture.flush()
+        self.transport.sync(force=True)
         self._write_summary(wait=True)
         if self._meta_dirty:
             self._write_meta()
@@ -417,18 +467,50 @@ class Run:
             self.history.commit(close=True)
             self._writer.close()
             self._capture.stop()
+            with contextlib.suppress(TransportError):  # kept by the transport: close() retries
+                self.transport.sync(force=True)  # every row stored before the state says so
+            state = "finished" if code == 0 else "failed"
+            if self._rank is not None:
+                self._write_rank_state(
+                    state, exit_code=code, finished_at=time.time(), rows=self.history.current_step
+                )
+                if self._rank == 0:
+                    self._finish_group()
             self._write_summary(wait=True)
-            self._meta.update(
-                state="finished" if code == 0 else "failed",
-                exit_code=code,
-                finished_at=time.time(),
-            )
+            self._meta.update(state=state, exit_code=code, finished_at=time.time())
             self._write_meta()
         finally:
             self.transport.close()
             _forget(self)
+        # everything is stored now: failures the transport retried since are no news
+        while self._errors and getattr(self._errors[0][2], "retained", False):
+            self._errors.popleft()
         if self._errors:
             self._raise_pending()
+
+    def _finish_group(self) -> None:
+        """Rank 0 of a shared run: wait for the other ranks, then summarize every rank's rows."""
+        from .ranks import wait_for_ranks
+        from .reader import history_rows, replay
+
+        files = self.transport.run_files()
+        if files is None:
+            return
+        wait = float(os.environ.get("MEDIATYPES_GROUP_WAIT", "60"))
+        finished, missing = wait_for_ranks(files, self._world_size, wait)
+        self._meta["group"] = {
+            "mode": "shared",
+            "world_size": self._world_size,
+            "finished_ranks": finished,
+            "missing_ranks": missing,
+        }
+        merged = Summary(self.metrics, store=self.transport.media_store, lock=threading.Lock())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RunWarning)
+            replay(history_rows(files), merged)
+        own = self.summary.to_dict(wait=True)
+        merged.restore_explicit({k: own[k] for k in self.summary.explicit_keys() if k in own})
+        self.summary = merged
 
     def __enter__(self) -> Run:
         return self
@@ -456,8 +538,9 @@ class Run:
                 f"init: the run at {self.transport.url} is still being written by process "
                 f"{prior.get('pid')}; finish it first."
             )
-        if self.transport.dir is not None and prior.get("state") == "running":
-            recover(self.transport.dir)
+        files = self.transport.run_files()
+        if files is not None and prior.get("state") == "running":
+            recover(files)
         summary_raw = self.transport.read("summary.json")
         if summary_raw:
             stored = _json.loads(summary_raw)
@@ -551,19 +634,50 @@ def init(
     max_pending_media: int = 256,
     flush_interval: float = 0.025,
     durable: bool = False,
+    storage_options: dict[str, Any] | None = None,
+    group: str | None = None,
+    rank: int | None = None,
+    world_size: int | None = None,
 ) -> Run:
     """Start a run and make it the current one (``mediatypes.run``).
 
     The run goes to ``<dir>/<id>`` (``dir`` defaults to ``$MEDIATYPES_DIR`` or ``runs``) through
     the directory transport, unless ``transport`` is given (an object or ``"dir:path"`` /
-    ``"memory:"``). ``resume``: ``None``/``"never"`` refuses an existing run, ``"allow"``/``True``
+    ``"memory:"`` / a URL such as ``"s3://bucket/prefix/run"``, whose fsspec options, e.g. an
+    endpoint or credentials, are ``storage_options``). ``resume``: ``None``/``"never"`` refuses
+    an existing run, ``"allow"``/``True``
     continues one if present, ``"must"`` requires it. ``late_step_policy``: what to do with a
     ``step`` smaller than the current one (``"keep"``, ``"drop"``, ``"raise"``). The capture flags
     (``console``, ``system_metrics``, ``git``, ``packages``, ``command``) each switch one part off.
 
+    Several processes (``mediatypes.runs.ranks``): ``rank``/``world_size`` default to the
+    launcher's ``RANK``/``WORLD_SIZE``. By default only rank 0 logs (other ranks get a run that
+    does nothing); ``group="shared"`` makes every rank log into one run (same ``id`` on each, or
+    ``$MEDIATYPES_RUN_ID``), rows tagged with ``_rank``.
+
     >>> run = mediatypes.init(dir="runs", project="demo", config={"lr": 0.1})  # doctest: +SKIP
     """
     global _current
+    from .ranks import GROUPS, DisabledRun, group_run_id, resolve_ranks, warn_disabled
+
+    if group not in GROUPS:
+        raise InvalidInputError(
+            f"init: `group` expects None or 'rank0' (only rank 0 logs) or 'shared' (every rank "
+            f"logs into one run); got {group!r}."
+        )
+    my_rank, world = resolve_ranks(rank, world_size)
+    if storage_options is not None and not (isinstance(transport, str) and "://" in transport):
+        raise InvalidInputError(
+            "init: `storage_options` apply to a URL transport such as 's3://bucket/run'; pass "
+            "transport=... as well, or set the options on the transport object."
+        )
+    if group == "shared":
+        id = group_run_id(id, transport)
+        if id is None:
+            raise InvalidInputError(
+                "init: group='shared' needs the same run id on every rank; pass id=..., or set "
+                "MEDIATYPES_RUN_ID (torchrun's TORCHELASTIC_RUN_ID is used when set)."
+            )
     if id is not None and (
         not isinstance(id, str)
         or not id
@@ -574,6 +688,16 @@ def init(
     ):
         raise InvalidInputError(f"init: `id` expects a folder-safe name; got {id!r}.")
     run_id = id or _new_id()
+    if group != "shared" and my_rank != 0:
+        warn_disabled(my_rank, world)
+        if _current is not None and not _current.finished:
+            _current.finish()
+        disabled = DisabledRun(
+            id=run_id, name=name, project=project, config=config, rank=my_rank, world=world
+        )
+        _current = disabled
+        return disabled
+    shared_rank = my_rank if group == "shared" else None
     base = Path(dir if dir is not None else os.environ.get("MEDIATYPES_DIR", "runs"))
     if transport is not None:
         if dir is not None and not isinstance(transport, str):
@@ -581,7 +705,12 @@ def init(
         tr = resolve(
             transport,
             TransportContext(
-                run_id=run_id, base_dir=base, dir_given=dir is not None, durable=durable
+                run_id=run_id,
+                base_dir=base,
+                dir_given=dir is not None,
+                durable=durable,
+                storage_options=storage_options,
+                rank=shared_rank,
             ),
         )
     else:
@@ -612,6 +741,8 @@ def init(
         media_workers=media_workers,
         max_pending_media=max_pending_media,
         flush_interval=flush_interval,
+        rank=shared_rank,
+        world_size=world,
     )
     _current = run
     return run

@@ -156,8 +156,9 @@ class Writer:
                 try:
                     self.transport.append_rows(data)
                 except BaseException as exc:
-                    with self._lock:
-                        q.appendleft(bytearray(data))  # keep the rows, in order; retry next tick
+                    if not getattr(exc, "retained", False):  # else the transport kept them
+                        with self._lock:
+                            q.appendleft(bytearray(data))  # keep the rows, in order; retry later
                     self.errors.append(("", -1, exc))
 
     def _loop(self) -> None:

@@ -1,7 +1,8 @@
 """Transports: where a run goes. An object, or a URL-like string resolved here.
 
 ``"dir:runs/x"`` → :class:`DirectoryTransport` writing the folder ``runs/x``;
-``"memory:"`` → :class:`MemoryTransport`. Other schemes are registered in :data:`SCHEMES` as lazy
+``"memory:"`` → :class:`MemoryTransport`; ``"s3://bucket/prefix/run"`` (and ``gs://``, ``az://``,
+``file://``…) → ``object_store.ObjectStoreTransport`` through fsspec. Other schemes are registered in :data:`SCHEMES` as lazy
 ``"module:factory"`` references, so a backend's dependencies are imported only when it is used.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ class TransportContext:
     base_dir: Path = Path("runs")
     dir_given: bool = False
     durable: bool = False
+    # the scheme of the string being resolved ("s3"), and fsspec options for URL transports
+    scheme: str = ""
+    storage_options: dict[str, Any] | None = None
+    # the writing process's rank when several log into one run (group="shared"), else None
+    rank: int | None = None
 
 
 # scheme → "module:factory"; factory(rest, context) -> Transport, where rest is what follows
@@ -47,6 +53,15 @@ SCHEMES: dict[str, str] = {
     "memory": "mediatypes.transports.memory:from_url",
     "tensorboard": "mediatypes.transports.tensorboard:from_url",
     "mlflow": "mediatypes.transports.mlflow:from_url",
+    # object storage through fsspec ("s3://bucket/prefix/run"): mediatypes[cloud]
+    "s3": "mediatypes.transports.object_store:from_url",
+    "s3a": "mediatypes.transports.object_store:from_url",
+    "gs": "mediatypes.transports.object_store:from_url",
+    "gcs": "mediatypes.transports.object_store:from_url",
+    "az": "mediatypes.transports.object_store:from_url",
+    "abfs": "mediatypes.transports.object_store:from_url",
+    "abfss": "mediatypes.transports.object_store:from_url",
+    "file": "mediatypes.transports.object_store:from_url",
 }
 
 
@@ -74,5 +89,6 @@ def resolve(spec: Any, context: TransportContext | None = None) -> Transport:
         )
     module, _, attr = ref.partition(":")
     factory = getattr(importlib.import_module(module), attr)
-    transport: Transport = factory(rest, context or TransportContext())
+    context = replace(context or TransportContext(), scheme=scheme)
+    transport: Transport = factory(rest, context)
     return transport

@@ -30,6 +30,10 @@ class Transport:
 
     dir: Path | None = None
     url: str = ""
+    # Several processes logging into one run (init(group="shared")): the run sets ``rank`` before
+    # open(); a transport that supports it writes that rank's history and files apart.
+    supports_ranks: bool = False
+    rank: int | None = None
 
     def open(self, *, resume: bool = False) -> None:
         """Prepare to receive a run; ``resume`` appends to what is already there."""
@@ -71,6 +75,23 @@ class Transport:
     def close(self) -> None:
         """Flush everything to durable storage and release resources (idempotent)."""
         raise NotImplementedError
+
+    # ---- optional: transports that buffer, or that several processes share ------------------
+    def sync(self, *, force: bool = False) -> None:
+        """Push buffered data that is due (called by the run's background thread about every
+        25 ms; ``force`` by ``run.flush()`` and ``finish()``). Nothing to do by default."""
+
+    def set_rank_state(self, rank: int, data: bytes) -> None:
+        """Replace ``ranks/<rank>.json`` (group="shared" only)."""
+        raise NotImplementedError
+
+    def run_files(self) -> Any:
+        """A ``mediatypes.runs.files.RunFiles`` reading what this transport stored, or None."""
+        if self.dir is None:
+            return None
+        from ..runs.files import LocalRunFiles
+
+        return LocalRunFiles(self.dir)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url}>"

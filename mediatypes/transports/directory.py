@@ -8,6 +8,10 @@ Layout::
     <run>/media/…          content-addressed media files (atomic temp + rename)
     <run>/files/…          console output, diff.patch, requirements.txt, system metrics
 
+Several processes logging into one run (``init(group="shared")``) each append to their own
+``history/<rank>.jsonl`` and write files of ranks above 0 below ``files/rank-<rank>/``; each
+rank's state is ``ranks/<rank>.json``. Nothing is ever truncated in that mode.
+
 Rows are appended with ``os.write`` on an ``O_APPEND`` descriptor as whole lines, so once this
 returns they are in the OS page cache and survive a kill of the process; ``close`` also fsyncs.
 """
@@ -33,6 +37,8 @@ class DirectoryTransport(Transport):
     ``durable=True`` also fsyncs every media file and metadata replacement (slower).
     """
 
+    supports_ranks = True
+
     def __init__(self, path: str | os.PathLike[str], *, durable: bool = False) -> None:
         self.dir = Path(path)
         self.url = f"dir:{self.dir}"
@@ -51,9 +57,14 @@ class DirectoryTransport(Transport):
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-            if not resume:
-                flags |= os.O_TRUNC
-            self._fd = os.open(self.dir / "history.jsonl", flags, 0o644)
+            if self.rank is not None:  # one file per rank; other ranks' rows are never touched
+                (self.dir / "history").mkdir(exist_ok=True)
+                history = self.dir / "history" / f"{self.rank}.jsonl"
+            else:
+                history = self.dir / "history.jsonl"
+                if not resume:
+                    flags |= os.O_TRUNC
+            self._fd = os.open(history, flags, 0o644)
         except OSError as exc:
             raise TransportError(f"cannot open the run directory {self.dir}: {exc}") from exc
 
@@ -65,7 +76,10 @@ class DirectoryTransport(Transport):
 
     def _file(self, name: str) -> Path:
         assert self.dir is not None
-        target = self.dir / "files" / sanitize_key(name)
+        rel = sanitize_key(name)
+        if self.rank:
+            rel = f"rank-{self.rank}/{rel}"
+        target = self.dir / "files" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
@@ -101,8 +115,15 @@ class DirectoryTransport(Transport):
         self.dir.mkdir(parents=True, exist_ok=True)
         atomic_write(self.dir / "run.json", data, durable=self.durable)
 
+    def set_rank_state(self, rank: int, data: bytes) -> None:
+        assert self.dir is not None
+        (self.dir / "ranks").mkdir(parents=True, exist_ok=True)
+        atomic_write(self.dir / "ranks" / f"{int(rank)}.json", data, durable=self.durable)
+
     def read(self, name: str) -> bytes | None:
         assert self.dir is not None
+        if name == "history.jsonl" and self.rank is not None:
+            name = f"history/{self.rank}.jsonl"
         path = self.dir / name if name in RUN_FILES else safe_relpath(self.dir, name)
         try:
             return path.read_bytes()

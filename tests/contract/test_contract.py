@@ -17,7 +17,7 @@ from .case import Case
 
 HERE = Path(__file__).parent
 FIXTURES = HERE.parents[1] / "fixtures"
-RUN_LEVEL = {"history-row", "summary", "run", "media-list"}
+RUN_LEVEL = {"history-row", "summary", "run", "run-rank", "media-list"}
 
 
 def _cases() -> list[Case]:

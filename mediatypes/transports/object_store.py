@@ -1,0 +1,653 @@
+"""Runs on object storage through fsspec: ``s3://``, ``gs://``, ``az://``, ``file://``, any fsspec URL.
+
+``init(transport="s3://bucket/prefix/run")`` writes the run below that URL. Objects are written
+whole and never appended to::
+
+    <run>/run.json, summary.json            replaced whole (one PUT each)
+    <run>/history/<rank>/<seq:08d>.jsonl    immutable numbered segments of rows, cut every
+                                            ``segment_rows`` rows or ``segment_seconds`` seconds,
+                                            and at flush()/finish()
+    <run>/files/<name>                      written whole (diff.patch, requirements.txt)
+    <run>/files/<name>.segments/<seq:08d>   appended streams (output.log, system.jsonl)
+    <run>/media/<key>_<sha256[:20]>.<ext>   content-addressed, written once (skipped if present)
+    <run>/ranks/<rank>.json                 each process's state (group="shared" only)
+
+Every upload happens on the run's background threads (the row flusher, the media encoders), never
+in ``log()``. A failed upload is retried ``retries`` times with exponential backoff; after that
+the data stays in memory for the next attempt (every ``cooldown`` seconds), a copy is written
+below the spill folder (``$MEDIATYPES_SPILL_DIR``, default ``~/.cache/mediatypes/spill``, at the
+same path as the object), and a ``TransportError`` naming the URL, the cause and the copy is
+raised at the next ``log()`` / ``finish()``. Committed segments are never rewritten.
+
+Credentials and endpoints are fsspec's: ``storage_options`` (``init(storage_options={...})``,
+``open_run(url, storage_options={...})``), the environment (``AWS_ENDPOINT_URL``,
+``AWS_ACCESS_KEY_ID``…, honoured by botocore), or fsspec's configuration files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .._optional import install_line
+from ..core.media import file_refs
+from ..core.store import FileRef, Store, _name, atomic_write, safe_relpath, sanitize_key
+from ..errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    MediaError,
+    MissingDependencyError,
+    TransportError,
+    UnsafePathError,
+)
+from ..runs.files import SEGMENTS, RunFiles
+from .base import Transport
+
+__all__ = ["ObjectStore", "ObjectStoreTransport", "RemoteRunFiles", "filesystem"]
+
+# fsspec protocol -> the package that implements it (for the install hint)
+_BACKENDS = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs"}
+_BACKENDS.update(abfs="adlfs", abfss="adlfs")
+# errors a retry cannot fix (s3fs maps NoSuchBucket / AccessDenied to these)
+_PERMANENT = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError)
+FETCH_BATCH = 16  # history segments fetched concurrently when reading a run
+STREAM_BYTES = 1 << 20  # an appended stream is cut into a segment at this size (or on time)
+
+
+def filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple[Any, str]:
+    """``(fsspec filesystem, path without protocol)`` for ``url``; our errors for a missing
+    backend (with the install line) or an unknown protocol."""
+    protocol = url.split("://", 1)[0].lower()
+    try:
+        import fsspec
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"runs on object storage ({url}) need the optional dependency 'fsspec', which is not "
+            f"installed. Install it with: pip install 'mediatypes[cloud]'"
+        ) from exc
+    if storage_options is not None and not isinstance(storage_options, dict):
+        raise InvalidTypeError(
+            f"`storage_options` expects a dict of fsspec options (e.g. {{'endpoint_url': ...}}); "
+            f"got {type(storage_options).__name__}."
+        )
+    try:
+        fs, path = fsspec.core.url_to_fs(url, **(storage_options or {}))
+    except ImportError as exc:
+        backend = _BACKENDS.get(protocol, protocol)
+        hint = install_line("s3fs") if backend == "s3fs" else f"pip install {backend}"
+        raise MissingDependencyError(
+            f"runs on {protocol}:// need the optional dependency '{backend}', which is not "
+            f"installed. Install it with: {hint}"
+        ) from exc
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"`transport` / `path` {url!r}: fsspec knows no protocol {protocol!r} ({exc})."
+        ) from exc
+    except TypeError as exc:
+        raise InvalidInputError(
+            f"`storage_options` {sorted(storage_options or {})} are not accepted by the "
+            f"{protocol}:// filesystem ({exc})."
+        ) from exc
+    return fs, str(path).rstrip("/")
+
+
+def clean_rel(rel: str, url: str) -> str:
+    """``rel`` as a normalized relative object path; refuses anything that could leave the run
+    (``..``, absolute, NUL, backslashes), whatever a manifest or key says."""
+    if not isinstance(rel, str):
+        raise InvalidTypeError(f"path expects a str; got {type(rel).__name__}.")
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if (
+        not parts
+        or rel.startswith("/")
+        or ".." in parts
+        or "\x00" in rel
+        or "\\" in rel
+        or not rel.isprintable()
+    ):
+        raise UnsafePathError(f"path expects a relative path inside {url}; got {rel!r}.")
+    return "/".join(parts)
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: message`` of a third-party error (timeouts often carry no message)."""
+    text = str(exc).strip()
+    if not text and isinstance(exc, TimeoutError):
+        text = "no answer before the timeout"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _fail(what: str, where: str, exc: BaseException) -> TransportError:
+    return TransportError(f"{what} {where} failed: {describe_error(exc)}")
+
+
+class RemoteRunFiles(RunFiles):
+    """The files of a run below an fsspec URL (read side; also replaces whole objects)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        storage_options: dict[str, Any] | None = None,
+        fs: Any = None,
+        root: str | None = None,
+        timeout: float = 120.0,
+    ) -> None:
+        if fs is None or root is None:
+            fs, root = filesystem(url, storage_options)
+        self.fs = fs
+        # An upper bound on every call: S3 PUTs wait for "100 Continue" with no timeout of their
+        # own, so an endpoint that accepts connections and never answers would hang a write
+        # forever. fsspec's async filesystems take ``timeout=`` and cancel the call.
+        from fsspec.asyn import AsyncFileSystem
+
+        self._kw: dict[str, Any] = (
+            {"timeout": float(timeout)} if isinstance(fs, AsyncFileSystem) and timeout else {}
+        )
+        self.root = root
+        self.url = url.rstrip("/")
+        self.local = None
+        protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+        # file://: fsspec writes in place; a temp file + rename keeps "replaced whole" true
+        self._posix = "file" in protocols or "local" in protocols
+
+    def key(self, rel: str) -> str:
+        return f"{self.root}/{clean_rel(rel, self.url)}"
+
+    def read(self, rel: str) -> bytes | None:
+        key = self.key(rel)
+        try:
+            return bytes(self.fs.cat_file(key, **self._kw))
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        except Exception as exc:
+            raise _fail("reading", self.where(rel), exc) from exc
+
+    def exists(self, rel: str) -> bool:
+        try:
+            key = self.key(rel)
+        except MediaError:
+            return False
+        try:
+            return bool(self.fs.isfile(key, **self._kw))
+        except FileNotFoundError:
+            return False
+        except Exception as exc:
+            raise _fail("checking", self.where(rel), exc) from exc
+
+    def _find(self, prefix: str, detail: bool) -> Any:
+        base = self.key(prefix) if prefix else self.root
+        try:
+            self.fs.invalidate_cache(base)  # another process may have written since
+            return self.fs.find(base, detail=detail, **self._kw)
+        except FileNotFoundError:
+            return {} if detail else []
+        except Exception as exc:
+            raise _fail("listing", self.where(prefix), exc) from exc
+
+    def _rel(self, key: str) -> str:
+        return key[len(self.root) + 1 :] if key.startswith(self.root + "/") else key
+
+    def listing(self, prefix: str = "") -> list[str]:
+        return sorted(self._rel(k) for k in self._find(prefix, False))
+
+    def sizes(self) -> dict[str, int]:
+        found = self._find("", True)
+        return {self._rel(k): int(v.get("size") or 0) for k, v in found.items()}
+
+    def sha256(self, rel: str) -> tuple[str, int] | None:
+        data = self.read(rel)
+        if data is None:
+            return None
+        return hashlib.sha256(data).hexdigest(), len(data)
+
+    def replace(self, rel: str, data: bytes) -> None:
+        try:
+            if self._posix:
+                target = Path(self.key(rel))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(target, data)
+                return
+            self.fs.pipe_file(self.key(rel), bytes(data), **self._kw)
+        except MediaError:
+            raise
+        except Exception as exc:
+            raise _fail("writing", self.where(rel), exc) from exc
+
+    def remove(self, rel: str) -> None:
+        try:
+            self.fs.rm_file(self.key(rel), **self._kw)
+        except FileNotFoundError:
+            return
+        except MediaError:
+            raise
+        except Exception as exc:
+            raise _fail("removing", self.where(rel), exc) from exc
+
+    def media_store(self) -> Store:
+        return ObjectStore(self.replace, self.exists, self.remove)
+
+    def sources(self, rels: list[str]) -> Iterator[tuple[str, bytes | Path]]:
+        for i in range(0, len(rels), FETCH_BATCH):
+            batch = rels[i : i + FETCH_BATCH]
+            keys = [self.key(r) for r in batch]
+            try:
+                got = self.fs.cat(keys, on_error="return", **self._kw) if len(keys) > 1 else {}
+            except Exception as exc:
+                raise _fail("reading", self.where(batch[0]), exc) from exc
+            for rel, key in zip(batch, keys, strict=True):
+                data = got.get(key) if len(keys) > 1 else None
+                if not isinstance(data, bytes):  # one at a time: a clear error for this one
+                    data = self.read_bytes(rel)
+                yield rel, data
+
+    def cache_dir(self) -> Path:
+        """Where files of this run are downloaded to for loading media (content-addressed files
+        never change, so the cache is never stale)."""
+        base = os.environ.get("MEDIATYPES_CACHE_DIR") or os.path.join(
+            tempfile.gettempdir(), f"mediatypes-cache-{getattr(os, 'getuid', lambda: 0)()}"
+        )
+        return Path(base) / hashlib.sha256(self.url.encode()).hexdigest()[:16]
+
+    def local_root(self, manifest: Any) -> Path:
+        root = self.cache_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        self._fetch(manifest, root, depth=0)
+        return root
+
+    def _fetch(self, manifest: Any, root: Path, depth: int) -> None:
+        from .. import _json
+
+        for ref in file_refs(manifest):
+            rel = ref["path"]
+            target = safe_relpath(root, clean_rel(rel, self.url))
+            if not (target.is_file() and target.stat().st_size == ref.get("size")):
+                data = self.read_bytes(rel)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(target, data)
+            if rel.endswith(".table.json") and depth < 2:  # media cells have files of their own
+                with contextlib.suppress(ValueError, OSError):
+                    doc = _json.loads(target.read_bytes())
+                    cells = [c for row in doc.get("data") or [] for c in row if isinstance(c, dict)]
+                    self._fetch(cells, root, depth + 1)
+
+
+class ObjectStore:
+    """Content-addressed media objects: written once, skipped when the object already exists."""
+
+    def __init__(self, put: Any, exists: Any, remove: Any, prefix: str = "media") -> None:
+        self._put = put
+        self._exists = exists
+        self._remove = remove
+        self.prefix = prefix
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _write_once(self, rel: str, data: bytes) -> bool:
+        with self._lock:
+            if rel in self._known:
+                return False
+        try:
+            present = self._exists(rel)
+        except TransportError:  # unknown: the write below retries, or reports and keeps a copy
+            present = False
+        if present:
+            created = False
+        else:
+            self._put(rel, data)
+            created = True
+        with self._lock:
+            self._known.add(rel)
+        return created
+
+    def put(self, key: str, data: bytes, ext: str) -> tuple[FileRef, bool]:
+        digest = hashlib.sha256(data).hexdigest()
+        rel = f"{self.prefix}/{_name(key, digest, ext)}"
+        created = self._write_once(rel, data)
+        return {"path": rel, "sha256": digest, "size": len(data)}, created
+
+    def put_file(self, key: str, source: str | os.PathLike[str], ext: str) -> tuple[FileRef, bool]:
+        return self.put(key, Path(source).read_bytes(), ext)
+
+    def put_json(self, relname: str, data: bytes) -> str:
+        rel = f"{self.prefix}/{sanitize_key(relname)}"
+        self._put(rel, data)
+        return rel
+
+    def remove(self, relpath: str) -> None:
+        with self._lock:
+            self._known.discard(relpath)
+        self._remove(relpath)
+
+
+class ObjectStoreTransport(Transport):
+    """Writes a run below an fsspec URL as whole objects (see the module docstring).
+
+    ``segment_rows`` / ``segment_seconds``: when a history segment is cut; ``retries`` and
+    ``backoff`` (seconds, doubling): per upload; ``cooldown``: seconds between rounds after a
+    failure; ``timeout``: upper bound of one storage call; ``spill_dir``: where copies of data
+    not stored yet go (default ``$MEDIATYPES_SPILL_DIR`` or ``~/.cache/mediatypes/spill``).
+
+    >>> run = mediatypes.init(transport="s3://bucket/team/run-7")  # doctest: +SKIP
+    >>> run = mediatypes.init(transport=ObjectStoreTransport(url, segment_rows=1000))  # doctest: +SKIP
+    """
+
+    supports_ranks = True
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        storage_options: dict[str, Any] | None = None,
+        segment_rows: int = 10_000,
+        segment_seconds: float = 5.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        cooldown: float = 2.0,
+        timeout: float = 120.0,
+        spill_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.files = RemoteRunFiles(url, storage_options=storage_options, timeout=timeout)
+        self.url = self.files.url
+        self.dir = None
+        self.segment_rows = max(1, int(segment_rows))
+        self.segment_seconds = float(segment_seconds)
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        self.cooldown = float(cooldown)
+        self._spill_root = Path(
+            spill_dir
+            or os.environ.get("MEDIATYPES_SPILL_DIR")
+            or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+            / "mediatypes"
+            / "spill"
+        )
+        self._lock = threading.Lock()  # guards the buffers below
+        self._io = threading.Lock()  # one upload round at a time
+        self._rows = bytearray()
+        self._nrows = 0
+        self._seq = 0
+        self._streams: dict[str, bytearray] = {}
+        self._stream_seq: dict[str, int] = {}
+        self._pending: dict[str, bytes] = {}  # whole objects waiting for upload
+        self._last_cut = time.monotonic()
+        self._retry_at = 0.0
+        self._spilled: dict[str, Path] = {}
+        self._store: ObjectStore | None = None
+        self._opened = False
+        self._closed = False
+        self._fresh = False
+
+    # ---- the Transport protocol -------------------------------------------------------------
+    def run_files(self) -> RunFiles:
+        return self.files
+
+    def exists(self) -> bool:
+        return self.files.exists("run.json")
+
+    def _history_prefix(self) -> str:
+        return f"history/{self.rank or 0}"
+
+    def open(self, *, resume: bool = False) -> None:
+        # Never overwrite a committed segment: continue after the highest one of this rank.
+        self._seq = _next_seq(self.files.listing(self._history_prefix()))
+        self._opened, self._closed = True, False
+        # A new run of one writer holds no media but its own (known in memory): no existence
+        # check (a HEAD request, as slow as the PUT) before each upload.
+        self._fresh = not resume and self.rank is None
+
+    def media_store(self) -> Store:
+        if self._store is None:
+            exists = (lambda rel: False) if self._fresh else self.files.exists
+            self._store = ObjectStore(self._put_media, exists, self.files.remove)
+        return self._store
+
+    def _file_rel(self, name: str) -> str:
+        rel = sanitize_key(name)
+        return f"files/rank-{self.rank}/{rel}" if self.rank else f"files/{rel}"
+
+    def write_file(self, name: str, data: bytes) -> str:
+        rel = self._file_rel(name)
+        with self._lock:
+            self._pending[rel] = bytes(data)  # uploaded by the background thread's next sync
+        return rel
+
+    def append_file(self, name: str, data: bytes) -> None:
+        rel = self._file_rel(name)
+        with self._lock:
+            buf = self._streams.get(rel)
+            if buf is None:
+                buf = self._streams[rel] = bytearray()
+            buf += data
+
+    def append_rows(self, data: bytes) -> None:
+        if not self._opened or self._closed:
+            raise TransportError(f"{self!r} is not open; call open() first.")
+        with self._lock:
+            self._rows += data
+            self._nrows += data.count(b"\n")
+            due = self._nrows >= self.segment_rows
+        if due:
+            self._push(force=False)
+
+    def set_summary(self, data: bytes) -> None:
+        self._replace("summary.json", data)
+
+    def set_meta(self, data: bytes) -> None:
+        self._replace("run.json", data)
+
+    def set_rank_state(self, rank: int, data: bytes) -> None:
+        self._replace(f"ranks/{rank}.json", data)
+
+    def read(self, name: str) -> bytes | None:
+        if name == "history.jsonl":  # this writer's rows (resume replays them)
+            rels = [r for r in self.files.listing(self._history_prefix()) if r.endswith(".jsonl")]
+            return b"".join(self.files.read_bytes(r) for r in rels)
+        return self.files.read(name)
+
+    def sync(self, *, force: bool = False) -> None:
+        self._push(force)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._push(force=True)
+        finally:
+            self._closed = True
+
+    # ---- uploads ----------------------------------------------------------------------------
+    def _replace(self, rel: str, data: bytes) -> None:
+        with self._lock:
+            self._pending[rel] = bytes(data)
+        self._push(force=False)
+
+    def _push(self, force: bool) -> None:
+        """Upload what is due: history segments, stream segments, then whole objects (so a
+        run.json saying "finished" is never stored before the rows it counts). After a failed
+        round everything not stored yet is copied below the spill folder."""
+        with self._io:
+            now = time.monotonic()
+            if not force and now < self._retry_at:
+                return  # waiting out a failure: the data stays queued
+            due = force or now - self._last_cut >= self.segment_seconds
+            errors: list[tuple[str, BaseException]] = []
+            self._push_history(due, errors)
+            self._push_streams(due, errors)
+            if due and not errors:
+                self._last_cut = now
+            with self._lock:
+                pending = list(self._pending.items())
+            for rel, data in pending:
+                if self._try(rel, data, errors):
+                    with self._lock:
+                        if self._pending.get(rel) is data:
+                            del self._pending[rel]
+            if errors:
+                self._retry_at = time.monotonic() + self.cooldown
+                raise self._failure(*errors[0], kept=True)
+            self._retry_at = 0.0
+
+    def _push_history(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
+        """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well."""
+        while not errors:
+            with self._lock:
+                if self._nrows >= self.segment_rows:
+                    n, end = self.segment_rows, _nth_newline(self._rows, self.segment_rows)
+                elif due and self._rows:
+                    n, end = self._nrows, len(self._rows)
+                else:
+                    return
+                data, seq = bytes(self._rows[:end]), self._seq
+            if not self._try(f"{self._history_prefix()}/{seq:08d}.jsonl", data, errors):
+                return
+            with self._lock:
+                del self._rows[:end]  # rows appended meanwhile stay for the next segment
+                self._nrows -= n
+                self._seq = seq + 1
+
+    def _push_streams(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
+        with self._lock:
+            ready = [
+                (rel, bytes(buf))
+                for rel, buf in self._streams.items()
+                if buf and (due or len(buf) >= STREAM_BYTES)
+            ]
+        for rel, data in ready:
+            if errors:
+                return
+            seq = self._stream_seq.get(rel)
+            if seq is None:
+                try:
+                    seq = self._stream_seq[rel] = _next_seq(self.files.listing(rel + SEGMENTS))
+                except TransportError as exc:
+                    errors.append((rel + SEGMENTS, exc.__cause__ or exc))
+                    return
+            if self._try(f"{rel}{SEGMENTS}/{seq:08d}", data, errors):
+                self._stream_seq[rel] = seq + 1
+                with self._lock:
+                    del self._streams[rel][: len(data)]
+
+    def _try(self, rel: str, data: bytes, errors: list[tuple[str, BaseException]]) -> bool:
+        """One upload; a failure is added to ``errors`` (and stops the round)."""
+        if errors:  # the store just failed after its retries: leave the rest for the next round
+            return False
+        cause = self._put(rel, data)
+        if cause is not None:
+            errors.append((rel, cause))
+            return False
+        return True
+
+    def _put(self, rel: str, data: bytes) -> BaseException | None:
+        """One whole-object write with bounded retries and backoff; returns the last error, or
+        None once the object is stored (its spilled copy, if any, is then removed)."""
+        last: BaseException | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                self.files.replace(rel, data)
+            except TransportError as exc:
+                last = exc.__cause__ or exc
+                if isinstance(last, _PERMANENT):  # no such bucket, access denied: say so now
+                    break
+                continue
+            spilled = self._spilled.pop(rel, None)
+            if spilled is not None:
+                with contextlib.suppress(OSError):
+                    spilled.unlink()
+            return None
+        return last
+
+    def _put_media(self, rel: str, data: bytes) -> None:
+        """A media object: not kept in memory on failure (its row goes on without it), so the
+        copy is written now and the error raised to the encoder (reported by the run)."""
+        cause = self._put(rel, data)
+        if cause is not None:
+            self._spill(rel, data)
+            raise self._failure(rel, cause, kept=False) from cause
+
+    def _failure(self, rel: str, cause: BaseException, kept: bool) -> TransportError:
+        """The error users see: URL, cause, what happens to the data, where its copy is."""
+        copied = self._spill_everything() if kept else self._spill_dir().is_dir()
+        where = (
+            f"a copy of everything not stored yet is below {self._spill_dir()} (same paths as "
+            "in the run: upload it there if this process cannot)"
+            if copied
+            else "no local copy could be written"
+        )
+        then = (
+            f"The data is kept in memory and retried every {self.cooldown:g} s; {where}."
+            if kept
+            else f"The value is left out of its row; {where}."
+        )
+        tries = "" if isinstance(cause, _PERMANENT) else f" after {self.retries + 1} attempt(s)"
+        error = TransportError(
+            f"cannot write {self.url}/{rel}{tries} ({describe_error(cause)}). {then}"
+        )
+        error.retained = kept  # type: ignore[attr-defined]
+        error.__cause__ = cause
+        return error
+
+    def _spill_dir(self) -> Path:
+        return self._spill_root / sanitize_key(self.url.replace("://", "/"))
+
+    def _spill_everything(self) -> bool:
+        """Copy every object, row and stream byte not stored yet below the spill folder."""
+        with self._lock:
+            items = list(self._pending.items())
+            if self._rows:
+                items.append((f"{self._history_prefix()}/{self._seq:08d}.jsonl", bytes(self._rows)))
+            for rel, buf in self._streams.items():
+                if buf:
+                    seq = self._stream_seq.get(rel, 0)
+                    items.append((f"{rel}{SEGMENTS}/{seq:08d}", bytes(buf)))
+        return all(self._spill(rel, data) for rel, data in items)
+
+    def _spill(self, rel: str, data: bytes) -> bool:
+        target = self._spill_dir() / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data)
+        except OSError:
+            return False
+        self._spilled[rel] = target
+        return True
+
+
+def _nth_newline(buf: bytearray, n: int) -> int:
+    """The length of the first ``n`` lines of ``buf`` (it holds at least ``n``)."""
+    pos = -1
+    for _ in range(n):
+        pos = buf.index(b"\n", pos + 1)
+    return pos + 1
+
+
+def _next_seq(rels: list[str]) -> int:
+    seqs = [int(stem) for r in rels if (stem := r.rsplit("/", 1)[-1].split(".")[0]).isdigit()]
+    return max(seqs) + 1 if seqs else 0
+
+
+def from_url(rest: str, context: Any) -> ObjectStoreTransport:
+    """``"<scheme>://bucket/prefix/run"`` → that run on object storage (the URL names the run)."""
+    scheme = getattr(context, "scheme", "") or "s3"
+    if not rest.startswith("//") or len(rest) <= 2:
+        raise InvalidInputError(
+            f"init: `transport` expects a URL such as '{scheme}://bucket/prefix/run'; got "
+            f"{scheme + ':' + rest!r}."
+        )
+    if getattr(context, "dir_given", False):
+        raise InvalidInputError(
+            f"init: pass either `dir` or `transport='{scheme}://...'`, not both (the URL names "
+            "the run)."
+        )
+    return ObjectStoreTransport(
+        f"{scheme}:{rest}", storage_options=getattr(context, "storage_options", None)
+    )

@@ -1,0 +1,70 @@
+"""What each rank of the multi-process tests runs (importable by spawned children: kept light)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+OFF: dict[str, Any] = dict(console=False, system_metrics=False, git=False, packages=False)
+
+
+def where_kwargs(where: str) -> dict[str, Any]:
+    """``init`` arguments for a run folder (``dir:<parent>``) or a URL."""
+    if where.startswith("dir:"):
+        return {"dir": where[4:]}
+    return {"transport": where}
+
+
+def log_rows(
+    rank: int,
+    world: int,
+    where: str,
+    steps: int,
+    group: str | None = "shared",
+    ready: Any = None,
+) -> None:
+    """Log ``steps`` rows as ``rank`` of ``world`` and finish. With ``ready`` (an Event): flush
+    every 20 rows, set it after the first flush and keep logging until killed (60 s at most)."""
+    import mediatypes as mt
+
+    run = mt.init(
+        id="shared-run",
+        group=group,
+        rank=rank,
+        world_size=world,
+        **where_kwargs(where),
+        **OFF,
+    )
+    run.define_metric("acc", summary="max")
+    step = 0
+    deadline = time.monotonic() + 60
+    while step < steps or (ready is not None and time.monotonic() < deadline):
+        run.log({"acc": rank * 1000 + step, "loss": 1 / (step + 1)})
+        step += 1
+        if ready is not None and step % 20 == 0:
+            run.flush()
+            ready.set()
+            time.sleep(0.005)
+    run.finish()
+
+
+def ddp_worker(rank: int, world: int, rendezvous: str, where: str, steps: int, group: Any) -> None:
+    """One rank of a torch.distributed (gloo, CPU) job that logs through mediatypes."""
+    import torch
+    import torch.distributed as dist
+
+    import mediatypes as mt
+
+    dist.init_process_group("gloo", init_method=f"file://{rendezvous}", rank=rank, world_size=world)
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world))
+    try:
+        run = mt.init(id="ddp-run", group=group, **where_kwargs(where), **OFF)  # ranks from env
+        for step in range(steps):
+            t = torch.tensor([float(rank + step)])
+            dist.all_reduce(t)  # a real collective every step, as in training
+            run.log({"local": rank + step, "global": t.item()})
+        dist.barrier()
+        run.finish()
+    finally:
+        dist.destroy_process_group()
