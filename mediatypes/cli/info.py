@@ -121,6 +121,8 @@ def describe_run(run_dir: Path | RunFiles) -> dict[str, Any]:
     }
     if rank_rows:
         out["rank_rows"] = {str(r): n for r, n in sorted(rank_rows.items())}
+    group = meta.get("group") if isinstance(meta, dict) else None
+    if len(rank_rows) > 1 or (isinstance(group, dict) and group.get("mode") == "shared"):
         out["ranks"] = _ranks(files, meta, rank_rows)
     return out
 
@@ -176,8 +178,7 @@ def _print_run(d: dict[str, Any]) -> None:
         missing = g["missing_ranks"]
         print(
             f"ranks: {len(g['states'])} processes logged into this run (group 'shared', world "
-            f"size {g['world_size']})"
-            + (f"; rank 0 did not wait for {missing}" if missing else "")
+            f"size {g['world_size']})" + (f"; rank 0 did not wait for {missing}" if missing else "")
         )
         for r, st in g["states"].items():
             where = f", host {st['host']} pid {st['pid']}" if st.get("host") else ""

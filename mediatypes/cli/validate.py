@@ -266,7 +266,7 @@ def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
         for rel in rels:
             found += _check_history(files, rel, rank, counts)
     ranks = [rank for rank, _ in sources if rank is not None]
-    if ranks:  # several processes logged into this run (group="shared")
+    if len(ranks) > 1 or _shared(meta):  # several processes logged into it (group="shared")
         counts["ranks"] = len(ranks)
         found += _check_ranks(files, ranks, meta)
     for rel in files.listing("ranks"):
@@ -288,13 +288,19 @@ def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
     return found, counts
 
 
+def _shared(meta: Any) -> bool:
+    group = meta.get("group") if isinstance(meta, dict) else None
+    return isinstance(group, dict) and group.get("mode") == "shared"
+
+
 def _check_ranks(files: RunFiles, ranks: list[int], meta: Any) -> list[Problem]:
-    """Each rank's history belongs to a rank of the group in ``run.json``, and has its state."""
+    """Each rank's history belongs to a rank of the group in ``run.json``, and has its state.
+    (A run of one process on object storage also keeps its rows as rank 0's segments.)"""
     found: list[Problem] = []
     group = meta.get("group") if isinstance(meta, dict) else None
     world = group.get("world_size") if isinstance(group, dict) else None
     where = files.where("run.json")
-    if not isinstance(group, dict) or group.get("mode") != "shared":
+    if not _shared(meta):
         found.append(
             Problem(where, "$.group", f"histories of ranks {ranks} but no group 'shared' here")
         )

@@ -152,7 +152,7 @@ def export_run(
         if shared:  # ranks that logged no row may still have system metrics
             world = (meta.get("group") or {}).get("world_size")
             seen = {r for r in sink.writers if r is not None}
-            ranks = sorted(seen | set(range(world if isinstance(world, int) else 0)))
+            ranks = [*sorted(seen | set(range(world if isinstance(world, int) else 0)))]
         for rank in ranks:
             rel = system_file(rank)
             if not reader.exists(rel):

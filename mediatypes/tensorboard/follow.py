@@ -111,7 +111,9 @@ def follow(
     meta = _read_meta(run_dir, state_rel)
     while meta is None:  # written right after the transport opens
         if not _alive(pid):
-            print(f"follow: {run_dir} has no {state_rel} and process {pid} is gone", file=sys.stderr)
+            print(
+                f"follow: {run_dir} has no {state_rel} and process {pid} is gone", file=sys.stderr
+            )
             return 1
         time.sleep(0.05)
         meta = _read_meta(run_dir, state_rel)

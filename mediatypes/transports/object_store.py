@@ -208,9 +208,7 @@ class RemoteRunFiles(RunFiles):
         except Exception as exc:
             raise _fail("listing", self.where(), exc) from exc
         names = {
-            self._rel(str(e["name"]).rstrip("/"))
-            for e in entries
-            if e.get("type") == "directory"
+            self._rel(str(e["name"]).rstrip("/")) for e in entries if e.get("type") == "directory"
         }
         return sorted(n for n in names if n and "/" not in n)
 

@@ -377,12 +377,12 @@ def _system(reader: Any, ranks: list[int]) -> list[dict[str, Any]]:
         return []
     t0 = min(starts)
     cols: dict[str, dict[int | None, tuple[list[float], list[float]]]] = {}
-    for r, rows in samples.items():
+    for who, rows in samples.items():
         for t, row in rows:
             for k, v in row.items():
                 y = _num(v)
                 if k != "_timestamp" and y is not None:
-                    xs, ys = cols.setdefault(str(k), {}).setdefault(r, ([], []))
+                    xs, ys = cols.setdefault(str(k), {}).setdefault(who, ([], []))
                     xs.append(round((t - t0) / 60.0, 4))
                     ys.append(y)
     out = []

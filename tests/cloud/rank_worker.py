@@ -103,3 +103,23 @@ def log_media(rank: int, world: int, wheres: list[str], steps: int) -> None:
             run.log(row)
         time.sleep(0.15)  # a few system samples
         run.finish()
+
+
+def tee_rows(rank: int, world: int, root: str, logdir: str, steps: int) -> None:
+    """As ``rank`` of ``world``, log into the run folder ``root/teed`` with the live TensorBoard
+    tee (``tensorboard:logdir``), finish, and wait for this rank's follower."""
+    import mediatypes as mt
+
+    run = mt.init(
+        dir=root,
+        id="teed",
+        group="shared",
+        rank=rank,
+        world_size=world,
+        transport=f"tensorboard:{logdir}",
+        **OFF,
+    )
+    for step in range(steps):
+        run.log({"loss": rank * 100 + step})
+    run.finish()
+    run.transport.wait(timeout=60)
