@@ -135,10 +135,10 @@ def export_run(
     sink = _Sink(folder, reader, started, shared)
     rows = 0
     try:
-        if not shared:
-            sink.get(None)  # the hparams event first, even for a run without rows
+        # one process: one file (its hparams event first, even for a run without rows)
+        single = None if shared else sink.get(None)
         for row in reader.rows():
-            writer, mapper = sink.get(row.get("_rank"))
+            writer, mapper = single or sink.get(row.get("_rank"))
             data = mapper.row(row)
             if data is not None:
                 writer.write(data)
