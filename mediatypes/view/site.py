@@ -212,15 +212,20 @@ class Site:
         if rel in self._urls:
             return self._urls[rel]
         out: str | None = None
-        if self.reader.exists(rel):
-            if self.run_dir is not None:
+        if self.run_dir is not None:
+            if self.reader.exists(rel):
                 prefix = Path(os.path.relpath(self.run_dir, self.page.parent)).as_posix()
                 out = quote(f"{prefix}/{rel}")
-            else:  # not on this disk: copy it beside the page
+        else:  # not on this disk: copy it beside the page (one GET; a missing file fails it)
+            try:
+                data = self.reader.read_bytes(rel)
+            except (MediaFileNotFoundError, UnsafePathError):  # a network error is raised
+                data = None
+            if data is not None:
                 ext = re.sub(r"[^0-9A-Za-z.]", "", posixpath.splitext(rel)[1])[:12]
                 name = "f" + hashlib.sha1(rel.encode()).hexdigest()[:20] + ext
                 (self.data_dir / "files").mkdir(exist_ok=True)
-                _write_if_changed(self.data_dir / "files" / name, self.reader.read_bytes(rel))
+                _write_if_changed(self.data_dir / "files" / name, data)
                 self.written.add("files/" + name)
                 out = f"{self.data_url}files/{name}"
         self._urls[rel] = out
