@@ -9,11 +9,14 @@ from ._output import emit_json, progress_bar, wrap
 EPILOG = """examples:
   mediatypes export tensorboard runs/2024-demo tb        # then: tensorboard --logdir tb
   mediatypes export tensorboard runs/* tb --overwrite
+  mediatypes export tensorboard s3://bucket/team/run-7 tb   # a run on object storage
 
 Each run becomes OUT_LOGDIR/<run id>/events.out.tfevents.*: scalars, images (masks as extra
 images, boxes as overlays), audio (WAV), histograms (the exact bins), tables and text, PR
 curves, point clouds and meshes, config as hparams, videos as GIFs, charts as PNG plus their
 spec. Values without a TensorBoard form (Html, Molecule, Plotly) are skipped with a warning.
+A run several processes logged into (group="shared") becomes one TensorBoard run per rank:
+OUT_LOGDIR/<run id>/rank-<r>/.
 Needs: pip install 'mediatypes[tensorboard]'"""
 
 
@@ -30,7 +33,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("target", choices=["tensorboard"], help="the format to write")
-    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    p.add_argument(
+        "run_dirs", nargs="+", metavar="RUN_DIR", help="run folders or URLs (s3://bucket/run)"
+    )
     p.add_argument("out_logdir", metavar="OUT_LOGDIR")
     p.add_argument(
         "--overwrite", action="store_true", help="replace event files a previous export left"
@@ -50,8 +55,11 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             skipped = report["skipped"]
             extra = f"; skipped {', '.join(sorted(skipped))}" if skipped else ""
+            target = report["event_file"]
+            if "ranks" in report:  # a shared run: one TensorBoard run per rank
+                target = f"{target}/rank-*/ ({len(report['ranks'])} ranks)"
             print(
-                f"exported {run_dir} -> {report['event_file']} ({report['rows']:,} rows, "
+                f"exported {run_dir} -> {target} ({report['rows']:,} rows, "
                 f"{report['events']:,} events{extra})"
             )
     if args.json:

@@ -121,7 +121,32 @@ def describe_run(run_dir: Path | RunFiles) -> dict[str, Any]:
     }
     if rank_rows:
         out["rank_rows"] = {str(r): n for r, n in sorted(rank_rows.items())}
+    group = meta.get("group") if isinstance(meta, dict) else None
+    if len(rank_rows) > 1 or (isinstance(group, dict) and group.get("mode") == "shared"):
+        out["ranks"] = _ranks(files, meta, rank_rows)
     return out
+
+
+def _ranks(files: RunFiles, meta: Any, rank_rows: Counter[int]) -> dict[str, Any]:
+    """The ranks of a run several processes logged into: the group, and each rank's state."""
+    group = meta.get("group") if isinstance(meta, dict) else None
+    group = group if isinstance(group, dict) else {}
+    world = group.get("world_size")
+    numbers = set(rank_rows) | set(range(world if isinstance(world, int) else 0))
+    states: dict[str, Any] = {}
+    for r in sorted(numbers):
+        state = _load_rel(files, f"ranks/{r}.json")
+        states[str(r)] = {
+            "state": state.get("state") if isinstance(state, dict) else None,
+            "rows": rank_rows.get(r, 0),
+            **{k: state.get(k) for k in ("host", "pid", "exit_code") if isinstance(state, dict)},
+        }
+    return {
+        "world_size": world,
+        "finished_ranks": group.get("finished_ranks"),
+        "missing_ranks": group.get("missing_ranks"),
+        "states": states,
+    }
 
 
 def _short(value: Any, width: int = 70) -> str:
@@ -132,6 +157,8 @@ def _short(value: Any, width: int = 70) -> str:
 def _print_run(d: dict[str, Any]) -> None:
     print(f"run directory {d['run_dir']}: {d['files']} files, {d['bytes']:,} bytes")
     for k, v in sorted((d["run"] or {}).items()):
+        if k == "group" and d.get("ranks"):
+            continue  # shown under "ranks" below
         print(f"  {k}: {_short(v)}")
     if d["config"]:
         print("config:")
@@ -142,12 +169,21 @@ def _print_run(d: dict[str, Any]) -> None:
         "; the last line is partial (try `mediatypes recover`)" if d["partial_last_line"] else ""
     )
     print(f"history: {d['rows']} rows{steps}{partial}")
-    if d.get("rank_rows"):
-        print("  rows per rank: " + ", ".join(f"{r}: {n}" for r, n in d["rank_rows"].items()))
     for k, n in d["history_keys"].items():
         print(f"  {k}: in {n} rows")
     if d["media"]:
         print("media: " + ", ".join(f"{n} {t}" for t, n in d["media"].items()))
+    if d.get("ranks"):
+        g = d["ranks"]
+        missing = g["missing_ranks"]
+        print(
+            f"ranks: {len(g['states'])} processes logged into this run (group 'shared', world "
+            f"size {g['world_size']})" + (f"; rank 0 did not wait for {missing}" if missing else "")
+        )
+        for r, st in g["states"].items():
+            where = f", host {st['host']} pid {st['pid']}" if st.get("host") else ""
+            code = f" (exit {st['exit_code']})" if st.get("exit_code") not in (None, 0) else ""
+            print(f"  rank {r}: {st['state'] or 'no state file'}{code}, {st['rows']} rows{where}")
     if d["summary"]:
         print("summary:")
         for k, v in sorted(d["summary"].items()):

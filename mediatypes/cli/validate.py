@@ -249,6 +249,7 @@ def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
     files = run_files(run_dir)
     found: list[Problem] = []
     counts = {"rows": 0, "media": 0, "manifest_files": 0}
+    meta: Any = None
     if files.exists("run.json"):
         meta, err = _read_json(files, "run.json")
         found += (
@@ -264,6 +265,10 @@ def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
     for rank, rels in sources:
         for rel in rels:
             found += _check_history(files, rel, rank, counts)
+    ranks = [rank for rank, _ in sources if rank is not None]
+    if len(ranks) > 1 or _shared(meta):  # several processes logged into it (group="shared")
+        counts["ranks"] = len(ranks)
+        found += _check_ranks(files, ranks, meta)
     for rel in files.listing("ranks"):
         state, err = _read_json(files, rel)
         found += [err] if err else _check_object(state, "run-rank", files.where(rel), None)
@@ -281,6 +286,33 @@ def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
             counts["manifest_files"] += 1
             found += check_manifest_file(f)
     return found, counts
+
+
+def _shared(meta: Any) -> bool:
+    group = meta.get("group") if isinstance(meta, dict) else None
+    return isinstance(group, dict) and group.get("mode") == "shared"
+
+
+def _check_ranks(files: RunFiles, ranks: list[int], meta: Any) -> list[Problem]:
+    """Each rank's history belongs to a rank of the group in ``run.json``, and has its state.
+    (A run of one process on object storage also keeps its rows as rank 0's segments.)"""
+    found: list[Problem] = []
+    group = meta.get("group") if isinstance(meta, dict) else None
+    world = group.get("world_size") if isinstance(group, dict) else None
+    where = files.where("run.json")
+    if not _shared(meta):
+        found.append(
+            Problem(where, "$.group", f"histories of ranks {ranks} but no group 'shared' here")
+        )
+    elif isinstance(world, int) and ranks[-1] >= world:
+        found.append(
+            Problem(where, "$.group.world_size", f"{world}, but there is a history of rank "
+                    f"{ranks[-1]}")
+        )  # fmt: skip
+    for rank in ranks:
+        if not files.exists(f"ranks/{rank}.json"):
+            found.append(Problem(files.where(f"ranks/{rank}.json"), "$", "rank state is missing"))
+    return found
 
 
 def _count_media(obj: Any) -> int:
@@ -350,7 +382,7 @@ def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
         found += run_found
         counts["runs"] += 1
         for k, v in run_counts.items():
-            counts[k] += v
+            counts[k] = counts.get(k, 0) + v
     return found, counts
 
 
@@ -377,7 +409,7 @@ def check_path(path: Path | str) -> tuple[list[Problem], dict[str, int]]:
             found += run_found
             counts["runs"] += 1
             for k, v in run_counts.items():
-                counts[k] += v
+                counts[k] = counts.get(k, 0) + v
         inside_runs = set(dict.fromkeys(runs))
         files = [
             f

@@ -12,7 +12,9 @@ EPILOG = """examples:
   mediatypes view runs/20260101-120000-abcdef      # writes runs/<id>/view/index.html
   mediatypes view runs/                            # every run: runs/view/index.html
   mediatypes view runs/<id> -o /tmp/run.html       # write the page elsewhere
-  mediatypes view runs/<id> --serve --port 8000    # and serve it on 127.0.0.1 (Ctrl-C stops)"""
+  mediatypes view runs/<id> --serve --port 8000    # and serve it on 127.0.0.1 (Ctrl-C stops)
+  mediatypes view s3://bucket/team/run-7 -o run-7/index.html   # media copied beside the page
+  mediatypes view s3://bucket/team/ -o team/index.html         # every run below the prefix"""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,12 +30,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder or a folder of runs")
+    p.add_argument(
+        "run_dir",
+        metavar="RUN_DIR",
+        help="a run folder or URL (s3://bucket/run), or a folder or URL prefix holding runs",
+    )
     p.add_argument(
         "-o",
         "--out",
         metavar="OUT.html",
-        help="the page to write (default RUN_DIR/view/index.html)",
+        help="the page to write (default RUN_DIR/view/index.html; required for a URL)",
     )
     p.add_argument(
         "--serve", action="store_true", help="serve the viewer on 127.0.0.1 until Ctrl-C"
@@ -69,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         what = f"{result.runs} runs" if result.runs > 1 else "the run"
         print(f"wrote the viewer of {what} in {result.seconds:.2f} s: {result.index}")
         if server is None:
-            print(f"open it: {result.index.as_uri()}  (or: mediatypes view {args.run_dir} --serve)")
+            again = f"mediatypes view {args.run_dir}" + (f" -o {args.out}" if args.out else "")
+            print(f"open it: {result.index.as_uri()}  (or: {again} --serve)")
     if server is not None:
         print(f"serving on {server.url}  (127.0.0.1 only; Ctrl-C stops)", flush=True)
         try:

@@ -68,6 +68,10 @@ class RunFiles:
         """Relative paths of every file below ``prefix`` (a folder; "" = the whole run), sorted."""
         raise NotImplementedError
 
+    def folders(self) -> list[str]:
+        """Names of the folders directly below the root, sorted (a prefix holding runs)."""
+        return sorted({rel.split("/", 1)[0] for rel in self.listing() if "/" in rel})
+
     def sizes(self) -> dict[str, int]:
         """Every file of the run and its size in bytes."""
         raise NotImplementedError
@@ -152,6 +156,13 @@ class LocalRunFiles(RunFiles):
                     full = os.path.join(folder, name)
                     out.append(Path(os.path.relpath(full, root)).as_posix())
         return sorted(out)
+
+    def folders(self) -> list[str]:
+        assert self.local is not None
+        try:  # links are not followed out of the folder
+            return sorted(p.name for p in self.local.iterdir() if p.is_dir() and not p.is_symlink())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
 
     def sizes(self) -> dict[str, int]:
         assert self.local is not None

@@ -2,6 +2,7 @@
 its rows as TensorBoard events while the run is being logged.
 
     python -m mediatypes.tensorboard.follow RUN_DIR TB_DIR --pid PID [--offset B] [--system-offset B]
+        [--rank R]
 
 Why a process: encoding an event costs a few microseconds of Python, which on the training
 process (even on a background thread, through the GIL) would cost far more than the logging
@@ -9,7 +10,9 @@ itself (a scalar ``log()`` is ~2.5 µs). The run process only starts this follow
 reads ``history.jsonl`` from ``--offset`` (and ``files/system.jsonl``) as they grow (complete lines only; media rows point at
 files already in the run's store), and ends once ``run.json`` says the run is no longer running
 (every row is in the history by then), or once process ``PID`` is gone, writing the hparams
-session end. It reads once a second, runs at idle CPU priority (``SCHED_IDLE``) and imports
+session end. With ``--rank R`` (one rank of a ``group="shared"`` run) it reads that rank's
+``history/R.jsonl`` and system metrics and ends with the rank's state (``ranks/R.json``).
+It reads once a second, runs at idle CPU priority (``SCHED_IDLE``) and imports
 nothing heavy before its first read, so a short run pays only the process start. Exit status 0 when every row was written; problems go to stderr (the transport
 keeps it in ``TB_DIR/.mediatypes-follow.log``).
 """
@@ -51,11 +54,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _read_meta(run_dir: Path) -> dict[str, Any] | None:
+def _read_meta(run_dir: Path, rel: str = "run.json") -> dict[str, Any] | None:
     from .. import _json
 
     try:
-        meta = _json.loads((run_dir / "run.json").read_bytes())
+        meta = _json.loads((run_dir / rel).read_bytes())
     except (FileNotFoundError, _json.JSONDecodeError):  # not there yet / being replaced
         return None
     return meta if isinstance(meta, dict) else None
@@ -92,16 +95,29 @@ class _Tail:
             self._fh.close()
 
 
-def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0, system_offset: int = 0) -> int:
-    """Tail ``run_dir`` into a new event file in ``tb_dir`` until the run ends; return the exit
-    status (0 ok)."""
-    meta = _read_meta(run_dir)
-    while meta is None:  # run.json is written right after the transport opens
+def follow(
+    run_dir: Path,
+    tb_dir: Path,
+    pid: int,
+    offset: int = 0,
+    system_offset: int = 0,
+    rank: int | None = None,
+) -> int:
+    """Tail ``run_dir`` (or one rank's files of it) into a new event file in ``tb_dir`` until the
+    run (the rank) ends; return the exit status (0 ok)."""
+    # whose state ends the tail: the run's, or this rank's (rank 0 owns run.json, which says
+    # "finished" only after every rank did)
+    state_rel = "run.json" if rank is None else f"ranks/{rank}.json"
+    meta = _read_meta(run_dir, state_rel)
+    while meta is None:  # written right after the transport opens
         if not _alive(pid):
-            print(f"follow: {run_dir} has no run.json and process {pid} is gone", file=sys.stderr)
+            print(
+                f"follow: {run_dir} has no {state_rel} and process {pid} is gone", file=sys.stderr
+            )
             return 1
         time.sleep(0.05)
-        meta = _read_meta(run_dir)
+        meta = _read_meta(run_dir, state_rel)
+    run_meta = meta if rank is None else (_read_meta(run_dir) or {})
 
     from .. import _json
     from ..core.store import safe_relpath
@@ -115,19 +131,20 @@ def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0, system_offset
     mapper = Mapper(lambda rel: safe_relpath(run_dir, rel).read_bytes(), warn=log)
     started = float(meta.get("started_at") or time.time())
     writer = EventWriter(tb_dir, wall_time=started)
-    config = meta.get("config") or {}
-    name = str(meta.get("name") or "")
+    config = run_meta.get("config") or {}
+    name = str(run_meta.get("name") or "")
     writer.write(mapper.hparams_start(config, started, name))
-    from .export import SYSTEM, system_event
+    from .export import system_event, system_file
 
-    history = _Tail(run_dir / "history.jsonl", offset)
-    system = _Tail(run_dir / SYSTEM, system_offset)
+    rows = "history.jsonl" if rank is None else f"history/{rank}.jsonl"
+    history = _Tail(run_dir / rows, offset)
+    system = _Tail(run_dir / system_file(rank), system_offset)
     samples = system.lines_before()  # system samples are numbered across resumed sessions
     try:
         while True:
             # the state first: rows reach the history before run.json says the run ended, so
             # the read below then gets every row
-            meta = _read_meta(run_dir) or meta
+            meta = _read_meta(run_dir, state_rel) or meta
             ended = None if meta.get("state") == "running" else str(meta.get("state"))
             if ended is None and not _alive(pid):
                 ended = "crashed"
@@ -153,7 +170,8 @@ def follow(run_dir: Path, tb_dir: Path, pid: int, offset: int = 0, system_offset
     finally:
         history.close()
         system.close()
-    final_config = meta.get("config") or {}
+    run_meta = (meta if rank is None else _read_meta(run_dir)) or run_meta
+    final_config = run_meta.get("config") or {}
     if final_config != config:  # config changed during the run: the last one wins
         writer.write(mapper.hparams_start(final_config, started, name))
     writer.write(mapper.hparams_end(ended, float(meta.get("finished_at") or time.time())))
@@ -168,10 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--offset", type=int, default=0)
     parser.add_argument("--system-offset", type=int, default=0)
+    parser.add_argument("--rank", type=int, default=None)
     args = parser.parse_args(argv)
     background()
     try:
-        return follow(args.run_dir, args.tb_dir, args.pid, args.offset, args.system_offset)
+        return follow(
+            args.run_dir, args.tb_dir, args.pid, args.offset, args.system_offset, args.rank
+        )
     except Exception as exc:
         print(f"follow: failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return 1

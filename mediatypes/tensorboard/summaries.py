@@ -111,6 +111,14 @@ class Mapper:
         self.late_values = 0
         self._dt = self.pb.types
 
+    def fork(self) -> Mapper:
+        """A mapper for another event file (another rank's sub-run): its own steps and plugin
+        metadata, the same warnings and report of skipped keys."""
+        other = Mapper(self.read_bytes, self._warn)
+        other._warned = self._warned
+        other.skipped = self.skipped
+        return other
+
     # ---- events -----------------------------------------------------------------------------
     def row(self, row: dict[str, Any]) -> bytes | None:
         """The event for one row, or None when none of its values has a TensorBoard form."""
@@ -122,7 +130,7 @@ class Mapper:
         values = summary.value
         last = self._last_step
         for key, v in row.items():
-            if key in ("_step", "_timestamp", "_runtime"):
+            if key in ("_step", "_timestamp", "_runtime", "_rank"):
                 continue
             seen = last.get(key)
             if seen is not None and step <= seen:

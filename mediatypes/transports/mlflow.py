@@ -21,6 +21,10 @@ background thread replays each call into MLflow (``mlflow-skinny``'s ``MlflowCli
   metrics, a final metric; ``run.json`` and ``summary.json`` as artifacts; status ``FINISHED``
   (exit code 0), ``KILLED`` (130, 137, 143: interrupt or kill signals) or ``FAILED``.
 
+Several processes: with the default group only rank 0 mirrors (other ranks get a run that does
+nothing and never contact MLflow); ``group="shared"`` is refused at ``init`` (one MLflow run
+cannot hold several ranks' values for one step).
+
 Failures: an unreachable tracking server is a :class:`~mediatypes.errors.TransportError` at
 ``init`` (checked before the run directory is created). A failure later (server gone, artifact
 upload refused) stops the mirroring, warns once, and is raised by ``finish()`` as a
@@ -342,6 +346,15 @@ def from_url(rest: str, context: Any) -> MLflowTransport:
         raise InvalidInputError(
             "init: the 'mlflow:' transport needs the run id; use it through "
             "mediatypes.init(transport='mlflow:TRACKING_URI')."
+        )
+    if getattr(context, "rank", None) is not None:
+        raise InvalidInputError(
+            "init: transport 'mlflow:' cannot be used with group='shared': several processes "
+            "would mirror into one MLflow run, whose metric series take one value per step, and "
+            "the ranks' values would be interleaved. Use the default group (only rank 0 logs "
+            "and mirrors to MLflow; gather values onto rank 0 to log them), or log with "
+            "group='shared' into a run folder and look at it with `mediatypes view` or "
+            "`mediatypes export tensorboard`."
         )
     import importlib.util
 

@@ -198,6 +198,20 @@ class RemoteRunFiles(RunFiles):
     def listing(self, prefix: str = "") -> list[str]:
         return sorted(self._rel(k) for k in self._find(prefix, False))
 
+    def folders(self) -> list[str]:
+        """One listing call with a delimiter (not a walk of every object below)."""
+        try:
+            self.fs.invalidate_cache(self.root)
+            entries = self.fs.ls(self.root, detail=True, **self._kw)
+        except FileNotFoundError:
+            return []
+        except Exception as exc:
+            raise _fail("listing", self.where(), exc) from exc
+        names = {
+            self._rel(str(e["name"]).rstrip("/")) for e in entries if e.get("type") == "directory"
+        }
+        return sorted(n for n in names if n and "/" not in n)
+
     def sizes(self) -> dict[str, int]:
         found = self._find("", True)
         return {self._rel(k): int(v.get("size") or 0) for k, v in found.items()}

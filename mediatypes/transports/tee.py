@@ -31,6 +31,7 @@ class TeeTransport(Transport):
         return self.canonical.exists()
 
     def open(self, *, resume: bool = False) -> None:
+        self.canonical.rank = self.rank  # group="shared": the run set it on this transport
         self.canonical.open(resume=resume)
 
     def media_store(self) -> Store:
@@ -53,6 +54,12 @@ class TeeTransport(Transport):
 
     def read(self, name: str) -> bytes | None:
         return self.canonical.read(name)
+
+    def set_rank_state(self, rank: int, data: bytes) -> None:
+        self.canonical.set_rank_state(rank, data)
+
+    def run_files(self) -> Any:
+        return self.canonical.run_files()
 
     def close(self) -> None:
         self.canonical.close()

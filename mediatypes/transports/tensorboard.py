@@ -8,6 +8,11 @@ off its own thread for runs over a second), never the event encoding (see
 ``mediatypes.tensorboard.follow`` for why). A process killed within its first second leaves no
 TensorBoard files (``mediatypes export tensorboard`` writes them from the run directory).
 
+With ``init(group="shared")`` every rank's process starts a follower of its own history
+(``history/<rank>.jsonl``) writing ``LOGDIR/<id>/rank-<rank>/``, the layout ``mediatypes export
+tensorboard`` writes for such a run: TensorBoard keeps one value per step in a series, so the
+ranks cannot share one.
+
 ``finish()`` does not wait for the follower: the event file is complete a moment after the run
 ends (the follower reads the run once a second). To wait - e.g. before reading the logdir in the same
 script - call ``run.transport.wait()``; it raises :class:`~mediatypes.errors.TransportError` if
@@ -47,7 +52,10 @@ _ITEM_NEEDLES = (b'"item_type":"html-file"', b'"item_type":"molecule-file"', b'"
 
 class TensorBoardTransport(TeeTransport):
     """Writes the run directory ``canonical`` and, through a follower process, the TensorBoard
-    run folder ``tb_dir``."""
+    run folder ``tb_dir`` (``tb_dir/rank-<r>`` for each rank of a ``group="shared"`` run: each
+    rank's process starts a follower of its own history)."""
+
+    supports_ranks = True
 
     def __init__(self, canonical: Any, tb_dir: str | os.PathLike[str]) -> None:
         self.tb_dir = Path(tb_dir)
@@ -61,6 +69,10 @@ class TensorBoardTransport(TeeTransport):
         self._env: dict[str, str] = {}
 
     def open(self, *, resume: bool = False) -> None:
+        if self.rank is not None:  # one TensorBoard run per rank: a series never goes back
+            from ..tensorboard.export import rank_folder
+
+            self.tb_dir = rank_folder(self.tb_dir, self.rank)
         try:
             self.tb_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -92,6 +104,8 @@ class TensorBoardTransport(TeeTransport):
             "--system-offset",
             str(system_offset),
         ]
+        if self.rank is not None:
+            self._command += ["--rank", str(self.rank)]
         self._env = env
         # Started START_AFTER seconds into the run (a timer thread), or by close() if the run is
         # shorter: a short run's logging never shares the CPU with the follower's start.
@@ -176,8 +190,11 @@ class TensorBoardTransport(TeeTransport):
                 f"the TensorBoard follower failed (exit status {code}) writing {self.tb_dir}: "
                 f"{self.follower_log()[-2000:].strip() or 'no message'}. The run directory "
                 f"{self.dir} is complete; `mediatypes export tensorboard {self.dir} "
-                f"{self.tb_dir.parent}` writes the TensorBoard files again."
+                f"{self._logdir()}` writes the TensorBoard files again."
             )
+
+    def _logdir(self) -> Path:
+        return self.tb_dir.parent if self.rank is None else self.tb_dir.parent.parent
 
     def follower_log(self) -> str:
         """What the follower reported (skipped values, errors)."""

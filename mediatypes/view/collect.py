@@ -348,28 +348,63 @@ def _summary_value(v: Any) -> Any:
     return v
 
 
-def _system(reader: Any) -> list[dict[str, Any]]:
-    """System metrics (``files/system.jsonl``) as one series per numeric field over minutes."""
-    if not reader.exists("files/system.jsonl"):
-        return []
-    cols: dict[str, tuple[list[float], list[float]]] = {}
-    t0: float | None = None
-    for line in reader.read_bytes("files/system.jsonl").splitlines():
+def _samples(reader: Any, rel: str) -> list[tuple[float, dict[str, Any]]]:
+    """``(timestamp, sample)`` of each complete line of a system-metrics file."""
+    out: list[tuple[float, dict[str, Any]]] = []
+    for line in reader.read_bytes(rel).splitlines():
         try:
             row = _json.loads(line)
         except _json.JSONDecodeError:
             continue  # a partial last line of a killed run
-        if not isinstance(row, dict) or _num(row.get("_timestamp")) is None:
-            continue
-        t = float(row["_timestamp"])
-        t0 = t if t0 is None else t0
-        for k, v in row.items():
-            y = _num(v)
-            if k != "_timestamp" and y is not None:
-                xs, ys = cols.setdefault(str(k), ([], []))
-                xs.append(round((t - t0) / 60.0, 4))
-                ys.append(y)
-    return [{"key": k, "axis": "minutes", "series": series_of(*cols[k])} for k in sorted(cols)]
+        if isinstance(row, dict) and _num(row.get("_timestamp")) is not None:
+            out.append((float(row["_timestamp"]), row))
+    return out
+
+
+def _system(reader: Any, ranks: list[int]) -> list[dict[str, Any]]:
+    """System metrics as one chart per numeric field over minutes: ``files/system.jsonl``, and in
+    a run several processes logged into, ``files/rank-<r>/system.jsonl`` too (one line per rank,
+    on a common time axis)."""
+    files: dict[int | None, str] = {}
+    if reader.exists("files/system.jsonl"):
+        files[0 if len(ranks) > 1 else None] = "files/system.jsonl"
+    for r in ranks:
+        if r and reader.exists(f"files/rank-{r}/system.jsonl"):
+            files[r] = f"files/rank-{r}/system.jsonl"
+    samples = {r: _samples(reader, rel) for r, rel in files.items()}
+    starts = [rows[0][0] for rows in samples.values() if rows]
+    if not starts:
+        return []
+    t0 = min(starts)
+    cols: dict[str, dict[int | None, tuple[list[float], list[float]]]] = {}
+    for who, rows in samples.items():
+        for t, row in rows:
+            for k, v in row.items():
+                y = _num(v)
+                if k != "_timestamp" and y is not None:
+                    xs, ys = cols.setdefault(str(k), {}).setdefault(who, ([], []))
+                    xs.append(round((t - t0) / 60.0, 4))
+                    ys.append(y)
+    out = []
+    for k in sorted(cols):
+        by_rank = cols[k]
+        entry: dict[str, Any] = {"key": k, "axis": "minutes"}
+        if len(by_rank) == 1:
+            entry["series"] = series_of(*next(iter(by_rank.values())))
+        else:  # the page draws ``lines``; ``series`` is the first rank's, as for one writer
+            lines = _rank_lines(k, {r: series_of(*xy) for r, xy in by_rank.items()})
+            entry["series"] = next(iter(lines.values()))
+            entry["lines"] = lines
+        out.append(entry)
+    return out
+
+
+def _rank_lines(key: str, by_rank: dict[Any, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One series per rank, named ``key · rank r``, each knowing its key and rank."""
+    return {
+        f"{key} · rank {r}": {**s, "key": key, "rank": r}
+        for r, s in sorted(by_rank.items(), key=lambda kv: kv[0] or 0)
+    }
 
 
 META_KEYS = (
@@ -383,29 +418,45 @@ META_KEYS = (
     "host",
     "mediatypes_version",
     "resumed",
+    "group",
 )
 
 
 def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[str, Any]:
-    """Everything a run page shows, as JSON-able data."""
+    """Everything a run page shows, as JSON-able data.
+
+    A run several processes logged into (``group="shared"``, rows carry ``_rank``): a key whose
+    rows come from more than one rank gets one line per rank (never one line zig-zagging between
+    the ranks' values at each step), media items carry their rank, histograms get one heatmap per
+    rank; step metrics are tracked per rank.
+    """
     meta = reader.meta
     metrics = reader.metrics
     xname: dict[str, str] = {}  # key -> its x axis
-    last: dict[str, float] = {}  # last value of each step metric seen so far
+    last: dict[Any, dict[str, float]] = {}  # rank -> last value of each step metric seen so far
     step_metrics = {s.step_metric for s in metrics.exact.values() if s.step_metric}
     step_metrics |= {s.step_metric for _, s in metrics.globs if s.step_metric}
-    scalars: dict[str, tuple[list[float], list[float]]] = {}
-    dropped: dict[str, int] = {}
-    media: dict[str, list[tuple[float, dict[str, Any]]]] = {}
-    hists: dict[str, list[tuple[float, dict[str, Any]]]] = {}
+    # key -> rank (None: a single writer) -> (xs, ys)
+    scalars: dict[str, dict[Any, tuple[list[float], list[float]]]] = {}
+    dropped: dict[tuple[str, Any], int] = {}
+    media: dict[str, list[tuple[float, dict[str, Any], Any]]] = {}
+    hists: dict[str, list[tuple[float, dict[str, Any], Any]]] = {}
+    ranks_of: dict[str, set[Any]] = {}
+    all_ranks: set[int] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RunWarning)
         for row in reader.rows():
             step = row.get("_step")
+            rank = row.get("_rank")
+            if type(rank) is int:
+                all_ranks.add(rank)
+            seen = last.get(rank)
+            if seen is None:
+                seen = last[rank] = {}
             for sm in step_metrics:
                 v = _num(row.get(sm))
                 if v is not None:
-                    last[sm] = v
+                    seen[sm] = v
             for k, v in row.items():
                 if k in RESERVED:
                     continue
@@ -420,42 +471,51 @@ def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[st
                         )
                 if x_key == "\0hidden":
                     continue
-                x = _num(step) if x_key == "_step" else last.get(x_key)
+                x = _num(step) if x_key == "_step" else seen.get(x_key)
                 if x is None:
                     continue
                 t = type(v)
                 if t is float or t is int:
                     if t is float and not math.isfinite(v):
-                        dropped[k] = dropped.get(k, 0) + 1
+                        dropped[k, rank] = dropped.get((k, rank), 0) + 1
                         continue
-                    pair = scalars.get(k)
+                    by_rank = scalars.get(k)
+                    if by_rank is None:
+                        scalars[k] = by_rank = {}
+                    pair = by_rank.get(rank)
                     if pair is None:
-                        scalars[k] = pair = ([], [])
+                        by_rank[rank] = pair = ([], [])
                     pair[0].append(x)
                     pair[1].append(v)
                 elif t is dict and "_type" in v:
+                    ranks_of.setdefault(k, set()).add(rank)
                     if v["_type"] == "histogram":
-                        hists.setdefault(k, []).append((x, v))
+                        hists.setdefault(k, []).append((x, v, rank))
                     else:
-                        media.setdefault(k, []).append((x, v))
+                        media.setdefault(k, []).append((x, v, rank))
     warned = sorted({str(w.message) for w in caught})
 
     charts: dict[str, dict[str, Any]] = {}
-    for k, (xs, ys) in scalars.items():
+    for k, by_rank in scalars.items():
         group = _group_of(k, metrics)
         chart = charts.setdefault(
             group, {"title": group, "section": _section(group), "x": xname[k], "series": {}}
         )
-        s = series_of(xs, ys, limit)
-        if k in dropped:
-            s["nonfinite"] = dropped[k]
-        chart["series"][k] = s
+        lines = {r: series_of(xs, ys, limit) for r, (xs, ys) in by_rank.items()}
+        for r, s in lines.items():
+            if (k, r) in dropped:
+                s["nonfinite"] = dropped[k, r]
+        if len(lines) == 1:
+            chart["series"][k] = next(iter(lines.values()))
+        else:
+            chart["series"].update(_rank_lines(k, lines))
 
     read = reader.read_bytes
     panels: list[dict[str, Any]] = []
     for k, entries in media.items():
+        several = len(ranks_of.get(k, ())) > 1
         items = []
-        for x, m in entries:
+        for x, m, rank in entries:
             if m.get("_type") == "media-list":
                 subs = [
                     media_item(s, sink, read) for s in m.get("items") or [] if isinstance(s, dict)
@@ -467,20 +527,30 @@ def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[st
             if item is None:
                 item = {"kind": "missing", "type": str(m.get("_type"))}
             item["step"] = x
+            if several:
+                item["rank"] = rank
             items.append(item)
         panels.append(
             {"key": k, "section": _section(k), "x": xname.get(k, "_step"), "items": items}
         )
     for k, entries in hists.items():
+        several = len(ranks_of.get(k, ())) > 1
+        per_rank: dict[Any, list[tuple[float, dict[str, Any]]]] = {}
+        for x, h, rank in entries:
+            per_rank.setdefault(rank if several else None, []).append((x, h))
+        heatmaps = []
+        for rank, steps in sorted(per_rank.items(), key=lambda kv: kv[0] or 0):
+            item = {"kind": "heatmap", "blob": sink.blob(_heatmap(steps))}
+            if several:
+                item["rank"] = rank
+            heatmaps.append(item)
         panels.append(
-            {
-                "key": k,
-                "section": _section(k),
-                "x": xname.get(k, "_step"),
-                "items": [{"kind": "heatmap", "blob": sink.blob(_heatmap(entries))}],
-            }
+            {"key": k, "section": _section(k), "x": xname.get(k, "_step"), "items": heatmaps}
         )
     panels.sort(key=lambda p: str(p["key"]))
+    group = meta.get("group") if isinstance(meta.get("group"), dict) else {}
+    world = group.get("world_size") if group.get("mode") == "shared" else None
+    ranks = sorted(all_ranks | set(range(world if isinstance(world, int) else 0)))
 
     summary = reader.summary
     return {
@@ -493,7 +563,7 @@ def run_data(reader: Any, sink: Sink, *, limit: int = sampling.LIMIT) -> dict[st
         "summary": {str(k): _summary_value(v) for k, v in dict(summary).items()},
         "charts": sorted(charts.values(), key=lambda c: (c["section"], c["title"])),
         "panels": panels,
-        "system": _system(reader),
+        "system": _system(reader, ranks),
         "warnings": warned,
         "limit": limit,
     }

@@ -33,6 +33,7 @@ from .. import open_run
 from .._optional import require
 from ..core.store import atomic_write
 from ..errors import InvalidInputError, MediaError, MediaFileNotFoundError, UnsafePathError
+from ..runs.files import is_url, run_files
 from ..runs.history import RunWarning
 from . import collect, sampling
 
@@ -211,15 +212,20 @@ class Site:
         if rel in self._urls:
             return self._urls[rel]
         out: str | None = None
-        if self.reader.exists(rel):
-            if self.run_dir is not None:
+        if self.run_dir is not None:
+            if self.reader.exists(rel):
                 prefix = Path(os.path.relpath(self.run_dir, self.page.parent)).as_posix()
                 out = quote(f"{prefix}/{rel}")
-            else:  # not on this disk: copy it beside the page
+        else:  # not on this disk: copy it beside the page (one GET; a missing file fails it)
+            try:
+                data = self.reader.read_bytes(rel)
+            except (MediaFileNotFoundError, UnsafePathError):  # a network error is raised
+                data = None
+            if data is not None:
                 ext = re.sub(r"[^0-9A-Za-z.]", "", posixpath.splitext(rel)[1])[:12]
                 name = "f" + hashlib.sha1(rel.encode()).hexdigest()[:20] + ext
                 (self.data_dir / "files").mkdir(exist_ok=True)
-                _write_if_changed(self.data_dir / "files" / name, self.reader.read_bytes(rel))
+                _write_if_changed(self.data_dir / "files" / name, data)
                 self.written.add("files/" + name)
                 out = f"{self.data_url}files/{name}"
         self._urls[rel] = out
@@ -292,12 +298,15 @@ def _check_out(out: Path, run_dirs: list[Path]) -> None:
             )
 
 
-def _open_runs(path: Any) -> tuple[Any | None, list[Any]]:
-    """(the run, []) for a run folder; (None, runs) for a folder of runs."""
+def _open_runs(path: Any, storage_options: dict[str, Any] | None) -> tuple[Any | None, list[Any]]:
+    """(the run, []) for a run folder or URL; (None, runs) for a folder (or a URL prefix) holding
+    runs one level below it."""
     try:
-        return open_run(path), []
+        return open_run(path, storage_options=storage_options), []
     except MediaFileNotFoundError:
         pass
+    if is_url(path):
+        return None, _remote_runs(path, storage_options)
     folder = Path(os.fspath(path))
     if not folder.is_dir():
         raise MediaFileNotFoundError(
@@ -319,6 +328,39 @@ def _open_runs(path: Any) -> tuple[Any | None, list[Any]]:
             f"{str(path)!r} holds no run."
         )
     return None, runs
+
+
+def _remote_runs(url: str, storage_options: dict[str, Any] | None) -> list[Any]:
+    """The runs directly below a URL prefix (``s3://bucket/team/`` holding ``<run>/run.json``),
+    found by listing the prefix one level deep."""
+    base = url.rstrip("/")
+    files = run_files(base, storage_options)
+    runs = []
+    for name in files.folders():
+        if name == "view" or not files.exists(f"{name}/run.json"):
+            continue
+        try:
+            runs.append(open_run(f"{base}/{name}", storage_options=storage_options))
+        except MediaError as exc:
+            warnings.warn(f"view: skipped {name}: {exc}", RunWarning, stacklevel=4)
+    if not runs:
+        raise MediaFileNotFoundError(
+            f"view: `RUN_DIR` expects a run (with run.json) or a prefix holding runs one level "
+            f"below it; {url!r} holds neither."
+        )
+    return runs
+
+
+def _remote(path: Any) -> bool:
+    return is_url(path) and not str(path).startswith("file://")
+
+
+def _name(reader: Any) -> str:
+    """A run's name in a run list: its folder, or the last part of its URL."""
+    local = local_dir(reader)
+    if local is not None:
+        return local.name
+    return str(reader.url).rstrip("/").rsplit("/", 1)[-1] or str(reader.id)
 
 
 def _stem(name: str, taken: set[str]) -> str:
@@ -363,18 +405,34 @@ def _overlay(runs_data: list[dict[str, Any]], site: Site) -> dict[str, str]:
 
 
 def build(
-    path: Any, out: str | os.PathLike[str] | None = None, *, limit: int = sampling.LIMIT
+    path: Any,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    limit: int = sampling.LIMIT,
+    storage_options: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Write the viewer for a run folder or a folder of runs; returns what was written.
 
-    ``out`` is the page to write (default ``RUN/view/index.html``, or ``RUNS/view/index.html``);
-    its folder gets ``assets/`` and the data folder ``<name>_data/``.
+    ``path`` is passed to ``open_run`` as given: a run folder, a URL of a run on object storage
+    (``s3://bucket/team/run-7``; ``storage_options`` go to fsspec), or a folder / URL prefix
+    holding runs one level below it. ``out`` is the page to write (default
+    ``RUN/view/index.html``, or ``RUNS/view/index.html``; required for a run that is not on the
+    local disk, whose files are then copied beside the page); its folder gets ``assets/`` and the
+    data folder ``<name>_data/``.
 
     >>> build("runs/20260101-120000-abcdef").index  # doctest: +SKIP
     PosixPath('runs/20260101-120000-abcdef/view/index.html')
     """
     start = time.perf_counter()
-    run, runs = _open_runs(path)
+    if is_url(path) and str(path).startswith("file://") and not storage_options:
+        path = str(path)[len("file://") :]  # a local folder, also for a folder of runs
+    if out is None and _remote(path):
+        raise InvalidInputError(
+            f"view: {str(path)!r} is not on the local disk, so the viewer cannot be written "
+            "beside the run; pass the page to write with -o (out=), e.g. `-o view/index.html`. "
+            "The run's media files are copied next to it."
+        )
+    run, runs = _open_runs(path, storage_options)
     readers = [run] if run is not None else runs
     dirs = [d for d in (local_dir(r) for r in readers) if d is not None]
     if out is None:
@@ -408,7 +466,7 @@ def build(
             runs_data = []
             entries = []
             for r in runs:
-                name = Path(str(r.dir)).name if local_dir(r) else r.id
+                name = _name(r)
                 page = index.with_name(_stem(name, taken) + ".html")
                 site = build_run_page(r, page, assets, bundle, home=quote(index.name))
                 pages.append(page)
@@ -437,7 +495,7 @@ def build(
             keys = _overlay(runs_data, site)
             data = {
                 "page": "runs",
-                "title": Path(os.fspath(path)).name or str(path),
+                "title": str(path).rstrip("/").rsplit("/", 1)[-1] or str(path),
                 "runs": entries,
                 "keys": keys,
                 "data_dir": site.data_url,

@@ -68,3 +68,58 @@ def ddp_worker(rank: int, world: int, rendezvous: str, where: str, steps: int, g
         run.finish()
     finally:
         dist.destroy_process_group()
+
+
+def log_media(rank: int, world: int, wheres: list[str], steps: int) -> None:
+    """As ``rank`` of ``world``, log the same rows into each run of ``wheres`` (a run folder and
+    a URL): scalars every step (``loss`` differs per rank), an image whose colour is the rank every
+    5 steps, a histogram every 10, system metrics; ``define_metric`` of ``val/*`` against an
+    ``epoch`` step metric."""
+    import numpy as np
+
+    import mediatypes as mt
+
+    for where in wheres:
+        run = mt.init(
+            id="ranked",
+            group="shared",
+            rank=rank,
+            world_size=world,
+            **where_kwargs(where),
+            **{**OFF, "system_metrics": True},
+            system_interval=0.05,
+        )
+        run.define_metric("val/*", step_metric="epoch")
+        for step in range(steps):
+            row: dict[str, Any] = {"loss": (rank + 1) * 10 + step, "lr": 0.1}
+            if step % 5 == 0:
+                pixels = np.zeros((16, 16, 3), np.uint8)
+                pixels[..., rank % 3] = 60 + 60 * rank
+                row["sample"] = mt.Image(pixels, caption=f"rank {rank} step {step}")
+            if step % 10 == 9:
+                row["epoch"] = step // 10
+                row["val/acc"] = rank + step / 100
+                row["weights"] = mt.Histogram(np.arange(50) + rank * 10.0)
+            run.log(row)
+        time.sleep(0.15)  # a few system samples
+        run.finish()
+
+
+def tee_rows(rank: int, world: int, root: str, logdir: str, steps: int) -> None:
+    """As ``rank`` of ``world``, log into the run folder ``root/teed`` with the live TensorBoard
+    tee (``tensorboard:logdir``), finish, and wait for this rank's follower."""
+    import mediatypes as mt
+
+    run = mt.init(
+        dir=root,
+        id="teed",
+        group="shared",
+        rank=rank,
+        world_size=world,
+        transport=f"tensorboard:{logdir}",
+        **OFF,
+    )
+    for step in range(steps):
+        run.log({"loss": rank * 100 + step})
+    run.finish()
+    run.transport.wait(timeout=60)

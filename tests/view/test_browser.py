@@ -6,7 +6,6 @@ browser`` installs them with apt-get).
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import signal
@@ -14,36 +13,30 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from mediatypes.view import build
-from mediatypes.view.headless import console_errors, find_browser, network_requests
+from mediatypes.view.headless import browser, console_errors, network_requests
 from tests.cli.helpers import REPO
+from tests.view.browser import (  # skips this module without a browser
+    INK,
+    REMOTE,
+    By,
+    NoAlertPresentException,
+    WebDriverWait,
+    card,
+    open_page,
+    png,
+    requested_files,
+    show_tab,
+)
 from tests.view.conftest import HOSTILE
-
-pytest.importorskip("selenium", reason="selenium is not installed: pip install 'mediatypes[test]'")
-if find_browser() is None:
-    pytest.skip(
-        "no Chromium/chromedriver on this machine (apt-get install chromium chromium-driver, "
-        "or `make browser`)",
-        allow_module_level=True,
-    )
-
-from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
-
-REMOTE = ("http:", "https:", "ws:", "wss:", "ftp:")
 
 
 @pytest.fixture(scope="module")
 def drv():
-    from mediatypes.view.headless import browser
-
     with browser() as d:
         yield d
 
@@ -54,53 +47,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, full_run: Path) -> Path:
     run = root / full_run.name
     shutil.copytree(full_run, run, ignore=shutil.ignore_patterns("view"))
     return build(run).index
-
-
-def open_page(drv, url: str, tab: str | None = None) -> None:
-    drv.get_log("browser"), drv.get_log("performance")  # start from empty logs
-    drv.get(url + (f"#{tab}" if tab else ""))
-    WebDriverWait(drv, 20).until(lambda d: d.execute_script("return document.body.dataset.ready"))
-    assert drv.execute_script("return document.body.dataset.ready") == "1"
-
-
-def show_tab(drv, tab: str) -> None:
-    drv.execute_script("location.hash = arguments[0]", tab)
-    WebDriverWait(drv, 10).until(
-        lambda d: d.execute_script(f"return !document.getElementById('view-{tab}').hidden")
-    )
-    drv.execute_async_script("const done = arguments[0]; mtRenderAll().then(() => done(1))")
-
-
-def png(element) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(element.screenshot_as_png)).convert("RGB"), np.int16)
-
-
-def card(drv, key: str):
-    for c in drv.find_elements(By.CSS_SELECTOR, "section.card"):
-        if c.find_element(By.TAG_NAME, "h3").text == key:
-            drv.execute_script("arguments[0].scrollIntoView()", c)
-            return c
-    raise LookupError(key)
-
-
-INK = """
-const out = [];
-for (const plot of document.querySelectorAll('.view:not([hidden]) .plot')) {
-  const c = plot.querySelector('canvas');
-  if (!c) { out.push(plot.querySelector('svg path, svg rect') ? 1000 : 0); continue; }
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let ink = 0;
-  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) ink++;
-  out.push(ink);
-}
-return out;
-"""
-
-
-def requested_files(drv) -> list[str]:
-    urls = network_requests(drv)
-    assert not [u for u in urls if u.startswith(REMOTE)], urls
-    return [unquote(urlsplit(u).path) for u in urls if u.startswith("file:")]
 
 
 def test_every_chart_draws_marks_without_errors_or_network(drv, site: Path) -> None:

@@ -85,11 +85,16 @@
   }
 
   function lineSpec(chart, width) {
-    const keys = Object.keys(chart.series);
+    const names = Object.keys(chart.series);
     const values = [];
-    for (const k of keys) {
-      const s = chart.series[k];
-      for (let i = 0; i < s.y.length; i++) values.push({ x: s.x[i], y: s.y[i], key: k });
+    // a run several processes logged into: a key logged by several ranks has one series per rank
+    // (never one line zig-zagging between them), coloured by rank
+    const byRank = names.some((n) => chart.series[n].rank !== undefined);
+    const keys = [...new Set(names.map((n) => chart.series[n].key || n))];
+    for (const n of names) {
+      const s = chart.series[n];
+      const key = s.key || n, rank = s.rank === undefined ? "all" : String(s.rank);
+      for (let i = 0; i < s.y.length; i++) values.push({ x: s.x[i], y: s.y[i], key: key, rank: rank, line: n });
     }
     const few = values.length < 3;
     const spec = {
@@ -99,10 +104,16 @@
       encoding: {
         x: { field: "x", type: "quantitative", title: xTitle(chart.x) },
         y: { field: "y", type: "quantitative", title: keys.length === 1 ? keys[0] : "value", scale: { zero: false } },
+        detail: { field: "line", type: "nominal" },
       },
       config: { view: { stroke: null }, axis: { grid: true, gridOpacity: 0.4, titleLimit: 180, labelLimit: 160 } },
     };
-    if (keys.length > 1) spec.encoding.color = { field: "key", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 300 } };
+    if (byRank) {
+      const ranks = [...new Set(values.map((v) => v.rank))].sort((a, b) => Number(a) - Number(b));
+      spec.encoding.color = { field: "rank", type: "nominal", title: "rank", sort: ranks,
+        scale: { domain: ranks, range: ranks.map((r) => color(Number(r) || 0)) }, legend: { orient: "bottom" } };
+      if (keys.length > 1) spec.encoding.strokeDash = { field: "key", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 300 } };
+    } else if (keys.length > 1) spec.encoding.color = { field: "key", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 300 } };
     else spec.encoding.color = { value: "#1f77b4" };
     return spec;
   }
@@ -459,7 +470,9 @@
     const slider = el("input", { type: "range", cls: "slider", min: 0, max: items.length - 1, step: 1, value: items.length - 1 });
     function show(i) {
       const item = items[i];
-      label.textContent = item.step === undefined ? "" : `${xTitle(panel.x)} ${fmt(item.step)}` + (items.length > 1 ? ` (${i + 1}/${items.length})` : "");
+      const where = [item.step === undefined ? "" : `${xTitle(panel.x)} ${fmt(item.step)}`,
+        item.rank === undefined ? "" : `rank ${fmt(item.rank)}`].filter(Boolean).join(" · ");
+      label.textContent = where + (where && items.length > 1 ? ` (${i + 1}/${items.length})` : "");
       for (const n of body.querySelectorAll(".drawing")) lazy.delete(n);
       body.replaceChildren(renderItem(item, panel.key, panel.x));
       card.dataset.index = String(i);
@@ -616,7 +629,7 @@
       if (media.length) defs.push({ id: "media", label: `Media (${media.length})`, build: () => mediaGrid(media) });
       if (plots.length) defs.push({ id: "plots", label: `Tables & plots (${plots.length})`, build: () => mediaGrid(plots) });
       defs.push({ id: "overview", label: "Overview", build: overview });
-      if (DATA.system.length) defs.push({ id: "system", label: "System", build: () => chartGrid(DATA.system.map((s) => ({ title: s.key, section: "system metrics", x: s.axis, series: { [s.key]: s.series } }))) });
+      if (DATA.system.length) defs.push({ id: "system", label: "System", build: () => chartGrid(DATA.system.map((s) => ({ title: s.key, section: "system metrics", x: s.axis, series: s.lines || { [s.key]: s.series } }))) });
       const t = tabs(defs);
       const back = DATA.home ? el("a", { href: DATA.home, cls: "home", text: "← all runs" }) : null;
       document.body.append(header(back), t.nav, t.main);
