@@ -161,10 +161,25 @@ class RemoteRunFiles(RunFiles):
     def key(self, rel: str) -> str:
         return f"{self.root}/{clean_rel(rel, self.url)}"
 
+    def _stale(self, key: str) -> bool:
+        """Forget the cached listing of ``key``'s folder, if there is one; True when there was.
+        fsspec answers "no such file" from a folder listing it cached earlier, but this run may
+        have been written since (by this process or another), so a miss is asked again."""
+        parent = self.fs._parent(key)
+        if parent not in self.fs.dircache:
+            return False
+        self.fs.invalidate_cache(parent)
+        return True
+
     def read(self, rel: str) -> bytes | None:
         key = self.key(rel)
         try:
-            return bytes(self.fs.cat_file(key, **self._kw))
+            try:
+                return bytes(self.fs.cat_file(key, **self._kw))
+            except FileNotFoundError:
+                if not self._stale(key):
+                    raise
+                return bytes(self.fs.cat_file(key, **self._kw))
         except (FileNotFoundError, IsADirectoryError):
             return None
         except Exception as exc:
@@ -176,7 +191,10 @@ class RemoteRunFiles(RunFiles):
         except MediaError:
             return False
         try:
-            return bool(self.fs.isfile(key, **self._kw))
+            found = bool(self.fs.isfile(key, **self._kw))
+            if not found and self._stale(key):
+                found = bool(self.fs.isfile(key, **self._kw))
+            return found
         except FileNotFoundError:
             return False
         except Exception as exc:
@@ -185,7 +203,10 @@ class RemoteRunFiles(RunFiles):
     def _find(self, prefix: str, detail: bool) -> Any:
         base = self.key(prefix) if prefix else self.root
         try:
-            self.fs.invalidate_cache(base)  # another process may have written since
+            # another process may have written since: forget the listings below ``base`` too
+            self.fs.invalidate_cache(base)
+            for cached in [k for k in self.fs.dircache if k.startswith(base + "/")]:
+                self.fs.dircache.pop(cached, None)
             return self.fs.find(base, detail=detail, **self._kw)
         except FileNotFoundError:
             return {} if detail else []

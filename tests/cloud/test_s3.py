@@ -182,3 +182,27 @@ def test_file_urls_write_the_object_layout_locally(tmp_path: Any) -> None:
     assert [row["x"] for row in mt.open_run(tmp_path / "r").rows()] == [0, 1, 2]
     assert problems(tmp_path / "r") == []
     assert cli("validate", tmp_path / "r").returncode == 0
+
+
+def test_a_reader_sees_what_another_writer_stored_after_it_listed(
+    bucket: str,
+) -> None:
+    """fsspec keeps the folder listings of a filesystem instance (shared by every reader with
+    the same options): a file another writer stored after a listing must still be found."""
+    url = f"s3://{bucket}/live"
+    # the writer is another filesystem instance, as another process would be
+    tr = ObjectStoreTransport(url, segment_rows=5, storage_options={"skip_instance_cache": True})
+    run = mt.init(transport=tr, **OFF)
+    for i in range(5):
+        run.log({"x": i})
+    run.flush()
+    assert [row["x"] for row in mt.open_run(url).rows()] == list(range(5))
+    assert not mt.open_run(url).exists("ranks/1.json")
+    for i in range(5, 10):
+        run.log({"x": i})
+    run.flush()
+    tr.files.replace("ranks/1.json", b"{}")
+    again = mt.open_run(url)
+    assert [row["x"] for row in again.rows()] == list(range(10))
+    assert again.exists("ranks/1.json") and again.read_bytes("ranks/1.json") == b"{}"
+    run.finish()
