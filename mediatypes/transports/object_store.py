@@ -117,7 +117,21 @@ def clean_rel(rel: str, url: str) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
-    """``Type: message`` of a third-party error (timeouts often carry no message)."""
+    """What went wrong, for users: the store's own answer when there is one (``HTTP 500
+    InternalError: We encountered an internal error.``, found on the botocore error s3fs raises
+    from), else ``Type: message`` (timeouts often carry no message)."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        response = getattr(e, "response", None)
+        if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+            error = response["Error"]
+            status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+            code, message = error.get("Code"), error.get("Message")
+            head = " ".join(str(x) for x in (f"HTTP {status}" if status else None, code) if x)
+            return f"{head}: {message}" if message else head
+        e = e.__cause__ or e.__context__
     text = str(exc).strip()
     if not text and isinstance(exc, TimeoutError):
         text = "no answer before the timeout"
@@ -148,6 +162,7 @@ class RemoteRunFiles(RunFiles):
         # forever. fsspec's async filesystems take ``timeout=`` and cancel the call.
         from fsspec.asyn import AsyncFileSystem
 
+        self.timeout = float(timeout or 0)
         self._kw: dict[str, Any] = (
             {"timeout": float(timeout)} if isinstance(fs, AsyncFileSystem) and timeout else {}
         )
@@ -380,6 +395,7 @@ class ObjectStoreTransport(Transport):
         self.dir = None
         self.segment_rows = max(1, int(segment_rows))
         self.segment_seconds = float(segment_seconds)
+        self._s3 = self.url.split("://", 1)[0].lower() in ("s3", "s3a")
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.cooldown = float(cooldown)
@@ -400,6 +416,7 @@ class ObjectStoreTransport(Transport):
         self._pending: dict[str, bytes] = {}  # whole objects waiting for upload
         self._last_cut = time.monotonic()
         self._retry_at = 0.0
+        self._outage = False  # a failure was raised and no round has succeeded since
         self._spilled: dict[str, Path] = {}
         self._store: ObjectStore | None = None
         self._opened = False
@@ -480,7 +497,7 @@ class ObjectStoreTransport(Transport):
         if self._closed:
             return
         try:
-            self._push(force=True)
+            self._push(force=True, final=True)
         finally:
             self._closed = True
 
@@ -490,10 +507,11 @@ class ObjectStoreTransport(Transport):
             self._pending[rel] = bytes(data)
         self._push(force=False)
 
-    def _push(self, force: bool) -> None:
+    def _push(self, force: bool, final: bool = False) -> None:
         """Upload what is due: history segments, stream segments, then whole objects (so a
         run.json saying "finished" is never stored before the rows it counts). After a failed
-        round everything not stored yet is copied below the spill folder."""
+        round everything not stored yet is copied below the spill folder; ``final``: the last
+        round (finish), whose error says how to complete the run from that copy."""
         with self._io:
             now = time.monotonic()
             if not force and now < self._retry_at:
@@ -513,8 +531,15 @@ class ObjectStoreTransport(Transport):
                             del self._pending[rel]
             if errors:
                 self._retry_at = time.monotonic() + self.cooldown
-                raise self._failure(*errors[0], kept=True)
+                failure = self._failure(*errors[0], final=final)  # also refreshes the copy
+                # background rounds report an outage once (the user knows already); flush()
+                # and finish() always say what they could not store
+                if force or not self._outage:
+                    self._outage = True
+                    raise failure
+                return
             self._retry_at = 0.0
+            self._outage = False
 
     def _push_history(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
         """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well."""
@@ -595,33 +620,59 @@ class ObjectStoreTransport(Transport):
             self._spill(rel, data)
             raise self._failure(rel, cause, kept=False) from cause
 
-    def _failure(self, rel: str, cause: BaseException, kept: bool) -> TransportError:
-        """The error users see: URL, cause, what happens to the data, where its copy is."""
-        copied = self._spill_everything() if kept else self._spill_dir().is_dir()
-        where = (
-            f"a copy of everything not stored yet is below {self._spill_dir()} (same paths as "
-            "in the run: upload it there if this process cannot)"
-            if copied
-            else "no local copy could be written"
-        )
-        then = (
-            f"The data is kept in memory and retried every {self.cooldown:g} s; {where}."
-            if kept
-            else f"The value is left out of its row; {where}."
-        )
-        tries = "" if isinstance(cause, _PERMANENT) else f" after {self.retries + 1} attempt(s)"
-        error = TransportError(
-            f"cannot write {self.url}/{rel}{tries} ({describe_error(cause)}). {then}"
-        )
-        error.retained = kept  # type: ignore[attr-defined]
+    def _failure(
+        self, rel: str, cause: BaseException, *, kept: bool = True, final: bool = False
+    ) -> TransportError:
+        """The error users see: which object, the store's answer, what happens to the data, and
+        where its copy is (everything not stored yet is copied below the spill folder now)."""
+        n = self.retries + 1
+        tries = "" if isinstance(cause, _PERMANENT) else f" ({n} attempt{'s' * (n > 1)})"
+        why = describe_error(cause)
+        if isinstance(cause, TimeoutError) and self.files.timeout:
+            why = f"no answer within {self.files.timeout:g} s (the transport's `timeout`)"
+        text = f"cannot store {self.url}/{rel}: {why}{tries}."
+        spill = self._spill_dir()
+        unstored, copied = self._spill_everything() if kept else ([rel], rel in self._spilled)
+        if not copied:
+            text += f" No local copy could be written below {spill} either"
+            text += ": what is not stored is lost when this process exits." if final else "."
+        if not kept:
+            text += " The value is left out of its row" + (
+                f"; its copy is below {spill}." if copied else "."
+            )
+        elif final:
+            names = ", ".join(unstored[:3]) + (", …" if len(unstored) > 3 else "")
+            text += f" finish(): {len(unstored)} object(s) of the run are not stored ({names})"
+            if copied:
+                text += (
+                    f"; their copies are in {spill}, at the same paths as in the run. Upload that "
+                    f"folder into {self.url} to complete the run"
+                    + (f" (`aws s3 cp --recursive {spill} {self.url}`)" if self._s3 else "")
+                    + f", or run `mediatypes recover {self.url}` to close it without them."
+                )
+            else:
+                text += "."
+        else:
+            text += (
+                " Nothing is lost yet: it stays queued in this process and is retried every "
+                f"{self.cooldown:g} s until finish()"
+                + (
+                    f"; meanwhile everything not stored yet is copied to {spill}."
+                    if copied
+                    else "."
+                )
+            )
+        error = TransportError(text)
+        error.retained = kept and not final  # type: ignore[attr-defined]
         error.__cause__ = cause
         return error
 
     def _spill_dir(self) -> Path:
         return self._spill_root / sanitize_key(self.url.replace("://", "/"))
 
-    def _spill_everything(self) -> bool:
-        """Copy every object, row and stream byte not stored yet below the spill folder."""
+    def _spill_everything(self) -> tuple[list[str], bool]:
+        """Copy every object, row and stream byte not stored yet below the spill folder; returns
+        their paths and whether every copy was written."""
         with self._lock:
             items = list(self._pending.items())
             if self._rows:
@@ -630,7 +681,8 @@ class ObjectStoreTransport(Transport):
                 if buf:
                     seq = self._stream_seq.get(rel, 0)
                     items.append((f"{rel}{SEGMENTS}/{seq:08d}", bytes(buf)))
-        return all(self._spill(rel, data) for rel, data in items)
+        copied = [self._spill(rel, data) for rel, data in items]
+        return [rel for rel, _ in items], all(copied)
 
     def _spill(self, rel: str, data: bytes) -> bool:
         target = self._spill_dir() / rel

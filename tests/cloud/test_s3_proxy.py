@@ -1,0 +1,211 @@
+"""Faults of single requests while the S3 server stays healthy: a fault-injecting HTTP proxy
+(``faultproxy.py``) between s3fs and moto's server fails exactly the PUTs a test names, with a
+real S3 error, a reset connection, a held request or a lost answer. Nothing of ours or of s3fs is
+mocked: the client really talks HTTP to the proxy."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mediatypes as mt
+from mediatypes import _json
+from mediatypes.errors import TransportError
+from mediatypes.runs.history import RunWarning
+from mediatypes.runs.reader import iter_rows, problems
+from mediatypes.transports.object_store import ObjectStoreTransport
+from tests.runs.helpers import OFF
+
+from .faultproxy import FaultProxy
+
+# botocore does not retry (one attempt per call), so the transport's own retries are what runs
+NO_RETRY = {"connect_timeout": 1, "read_timeout": 5, "retries": {"total_max_attempts": 1}}
+SEG1 = r"/history/0/00000001\.jsonl$"
+
+
+def _transport(proxy: FaultProxy, name: str, **kwargs: Any) -> ObjectStoreTransport:
+    options = {
+        "endpoint_url": proxy.endpoint,
+        "skip_instance_cache": True,
+        "config_kwargs": NO_RETRY,
+    }
+    kwargs = {"retries": 1, "backoff": 0.02, "cooldown": 0.1, "timeout": 5.0, **kwargs}
+    return ObjectStoreTransport(f"s3://{proxy.bucket}/{name}", storage_options=options, **kwargs)
+
+
+def _store() -> Any:
+    """s3fs straight to the server (no proxy): what is really stored."""
+    import fsspec
+
+    return fsspec.filesystem(
+        "s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True
+    )
+
+
+def _stored(proxy: FaultProxy, name: str, below: str = "") -> dict[str, bytes]:
+    fs = _store()
+    root = f"{proxy.bucket}/{name}"
+    return {k[len(root) + 1 :]: fs.cat_file(k) for k in fs.find(f"{root}/{below}".rstrip("/"))}
+
+
+def _steps(source: Any) -> list[int]:
+    rows = iter_rows(source) if isinstance(source, (bytes, Path)) else source
+    return [row["_step"] for row in rows]
+
+
+def _segments(proxy: FaultProxy, name: str) -> dict[str, list[int]]:
+    return {rel: _steps(data) for rel, data in sorted(_stored(proxy, name, "history").items())}
+
+
+def _spill(tmp_path: Path, proxy: FaultProxy, name: str) -> Path:
+    return tmp_path / "spill" / "s3" / proxy.bucket / name
+
+
+def _spilled_steps(spill: Path) -> list[int]:
+    return [s for seg in sorted((spill / "history" / "0").glob("*.jsonl")) for s in _steps(seg)]
+
+
+def _log_until_raised(run: Any, start: int, limit: float = 20.0) -> tuple[int, TransportError]:
+    """Log rows start, start+1, … until a log() raises the background failure."""
+    deadline = time.monotonic() + limit
+    i = start
+    while time.monotonic() < deadline:
+        try:
+            run.log({"x": i})
+        except TransportError as exc:
+            return i, exc
+        i += 1
+        time.sleep(0.001)
+    raise AssertionError("no TransportError at log()")
+
+
+def _upload(spill: Path, proxy: FaultProxy, name: str) -> None:
+    """What the error message tells the user to do: copy the spill folder into the run."""
+    fs = _store()
+    for path in sorted(p for p in spill.rglob("*") if p.is_file()):
+        fs.pipe_file(
+            f"{proxy.bucket}/{name}/{path.relative_to(spill).as_posix()}", path.read_bytes()
+        )
+
+
+@pytest.mark.parametrize("action", ["500", "503", "reset", "lost"])
+def test_a_segment_write_failing_twice_is_retried_and_stored_once(
+    proxy: FaultProxy, action: str, tmp_path: Path
+) -> None:
+    name = f"transient-{action}"
+    tr = _transport(proxy, name, segment_rows=10, retries=2)
+    proxy.fail("PUT", SEG1, action, times=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RunWarning)
+        run = mt.init(transport=tr, **OFF)
+        for i in range(35):
+            run.log({"x": i})
+        run.finish()  # no error: the retries stored it
+    assert proxy.count("PUT", SEG1, action) == 2
+    segments = _segments(proxy, name)
+    assert list(segments) == [f"history/0/{i:08d}.jsonl" for i in range(4)]
+    assert [s for steps in segments.values() for s in steps] == list(range(35))
+    assert [row["x"] for row in mt.open_run(tr.files).rows()] == list(range(35))
+    assert not _spill(tmp_path, proxy, name).exists()
+
+
+def test_a_segment_write_that_keeps_failing_is_reported_kept_and_stored_once_the_store_is_back(
+    proxy: FaultProxy, tmp_path: Path
+) -> None:
+    name = "persistent"
+    url = f"s3://{proxy.bucket}/{name}"
+    tr = _transport(proxy, name, segment_rows=10)
+    run = mt.init(transport=tr, **OFF)
+    for i in range(10):
+        run.log({"x": i})
+    run.flush()
+    rule = proxy.fail("PUT", SEG1, "500", times=None)
+    i, exc = _log_until_raised(run, 10)
+    text = str(exc)
+    print(text)
+    spill = _spill(tmp_path, proxy, name)
+    assert f"{url}/history/0/00000001.jsonl" in text and "InternalError" in text, text
+    assert str(spill) in text, text
+    # nothing half-written: only the committed segment is there, whole
+    assert _segments(proxy, name) == {"history/0/00000000.jsonl": list(range(10))}
+    assert _steps(mt.open_run(url).rows()) == list(range(10)) and problems(url) == []
+    assert _spilled_steps(spill) == list(range(10, i))  # the rows not stored yet, once each
+    rule.release()  # the store is back: the kept rows go with the next round
+    for j in range(i, i + 20):
+        run.log({"x": j})
+    run.finish()  # no error: everything was stored in the end
+    rows = list(mt.open_run(url).rows())
+    assert [row["x"] for row in rows] == list(range(i + 20)) and _steps(rows) == list(range(i + 20))
+    segments = _segments(proxy, name)
+    assert list(segments) == [f"history/0/{k:08d}.jsonl" for k in range(len(segments))]
+    assert problems(url) == [] and _spilled_steps(spill) == []
+
+
+def test_a_segment_write_failing_until_finish_leaves_a_copy_that_completes_the_run(
+    proxy: FaultProxy, tmp_path: Path
+) -> None:
+    name = "until-finish"
+    url = f"s3://{proxy.bucket}/{name}"
+    tr = _transport(proxy, name, segment_rows=10)
+    run = mt.init(transport=tr, **OFF)
+    run.define_metric("x", summary="max")
+    for i in range(10):
+        run.log({"x": i})
+    run.flush()
+    proxy.fail("PUT", SEG1, "500", times=None)
+    for i in range(10, 30):
+        try:
+            run.log({"x": i})
+        except TransportError:
+            run.log({"x": i})
+    with pytest.raises(TransportError) as info:
+        run.finish()
+    text = str(info.value)
+    print(text)
+    spill = _spill(tmp_path, proxy, name)
+    assert f"{url}/history/0/00000001.jsonl" in text and str(spill) in text, text
+    stored = mt.open_run(url)  # what the store holds: valid, up to the last committed segment
+    assert stored.state == "running" and _steps(stored.rows()) == list(range(10))
+    assert problems(url) == []
+    assert _spilled_steps(spill) == list(range(10, 30))
+    assert _json.loads((spill / "run.json").read_bytes())["state"] == "finished"
+    _upload(spill, proxy, name)  # as the message says
+    done = mt.open_run(url)
+    assert done.state == "finished" and _steps(done.rows()) == list(range(30))
+    assert done.summary["x"] == {"max": 29} and problems(url) == []
+
+
+@pytest.mark.parametrize("name", ["summary.json", "run.json"])
+def test_a_failing_replacement_of_a_whole_object_is_reported_with_its_copy(
+    proxy: FaultProxy, tmp_path: Path, name: str
+) -> None:
+    run_name = f"whole-{name.split('.')[0]}"
+    url = f"s3://{proxy.bucket}/{run_name}"
+    tr = _transport(proxy, run_name, segment_rows=100)
+    run = mt.init(transport=tr, **OFF)
+    for i in range(5):
+        run.log({"x": i})
+    run.summary["best"] = 4
+    proxy.fail("PUT", rf"/{run_name}/{name}$", "500", times=None)
+    with pytest.raises(TransportError) as info:
+        run.finish()
+    text = str(info.value)
+    print(text)
+    spill = _spill(tmp_path, proxy, run_name)
+    assert f"{url}/{name}" in text and "HTTP 500 InternalError" in text and str(spill) in text, text
+    # rows go before whole objects: all of them are stored; the old object is intact
+    assert _segments(proxy, run_name) == {"history/0/00000000.jsonl": list(range(5))}
+    stored = mt.open_run(url)
+    assert stored.state == "running" and problems(url) == []
+    kept = _json.loads((spill / name).read_bytes())
+    assert kept["state" if name == "run.json" else "best"] == (
+        "finished" if name == "run.json" else 4
+    )
+    _upload(spill, proxy, run_name)
+    done = mt.open_run(url)
+    assert done.state == "finished" and done.summary["best"] == 4 and problems(url) == []
