@@ -413,6 +413,8 @@ class ObjectStoreTransport(Transport):
         self._seq = 0
         self._streams: dict[str, bytearray] = {}
         self._stream_seq: dict[str, int] = {}
+        self._cut: tuple[int, int] | None = None  # (rows, bytes) of the segment being stored
+        self._stream_cut: dict[str, int] = {}  # the same for each stream: bytes
         self._pending: dict[str, bytes] = {}  # whole objects waiting for upload
         self._last_cut = time.monotonic()
         self._retry_at = 0.0
@@ -542,15 +544,20 @@ class ObjectStoreTransport(Transport):
             self._outage = False
 
     def _push_history(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
-        """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well."""
+        """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well.
+
+        A segment keeps the rows of its first attempt until it is stored: an attempt that timed
+        out may still land later, and it must not replace a retry holding more rows."""
         while not errors:
             with self._lock:
-                if self._nrows >= self.segment_rows:
-                    n, end = self.segment_rows, _nth_newline(self._rows, self.segment_rows)
-                elif due and self._rows:
-                    n, end = self._nrows, len(self._rows)
-                else:
-                    return
+                if self._cut is None:
+                    if self._nrows >= self.segment_rows:
+                        self._cut = (self.segment_rows, _nth_newline(self._rows, self.segment_rows))
+                    elif due and self._rows:
+                        self._cut = (self._nrows, len(self._rows))
+                    else:
+                        return
+                n, end = self._cut
                 data, seq = bytes(self._rows[:end]), self._seq
             if not self._try(f"{self._history_prefix()}/{seq:08d}.jsonl", data, errors):
                 return
@@ -558,13 +565,16 @@ class ObjectStoreTransport(Transport):
                 del self._rows[:end]  # rows appended meanwhile stay for the next segment
                 self._nrows -= n
                 self._seq = seq + 1
+                self._cut = None
 
     def _push_streams(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
+        """Stream segments (console output, system metrics), cut like history segments."""
         with self._lock:
+            for rel, buf in self._streams.items():
+                if rel not in self._stream_cut and buf and (due or len(buf) >= STREAM_BYTES):
+                    self._stream_cut[rel] = len(buf)
             ready = [
-                (rel, bytes(buf))
-                for rel, buf in self._streams.items()
-                if buf and (due or len(buf) >= STREAM_BYTES)
+                (rel, bytes(self._streams[rel][:cut])) for rel, cut in self._stream_cut.items()
             ]
         for rel, data in ready:
             if errors:
@@ -580,6 +590,7 @@ class ObjectStoreTransport(Transport):
                 self._stream_seq[rel] = seq + 1
                 with self._lock:
                     del self._streams[rel][: len(data)]
+                    del self._stream_cut[rel]
 
     def _try(self, rel: str, data: bytes, errors: list[tuple[str, BaseException]]) -> bool:
         """One upload; a failure is added to ``errors`` (and stops the round)."""
@@ -675,12 +686,18 @@ class ObjectStoreTransport(Transport):
         their paths and whether every copy was written."""
         with self._lock:
             items = list(self._pending.items())
-            if self._rows:
-                items.append((f"{self._history_prefix()}/{self._seq:08d}.jsonl", bytes(self._rows)))
+            # as the segments they will be: the one being stored (its rows fixed), then the rest
+            history = f"{self._history_prefix()}/{{:08d}}.jsonl"
+            end = self._cut[1] if self._cut else len(self._rows)
+            for i, part in enumerate((self._rows[:end], self._rows[end:])):
+                if part:
+                    items.append((history.format(self._seq + i), bytes(part)))
             for rel, buf in self._streams.items():
-                if buf:
-                    seq = self._stream_seq.get(rel, 0)
-                    items.append((f"{rel}{SEGMENTS}/{seq:08d}", bytes(buf)))
+                seq = self._stream_seq.get(rel, 0)
+                end = self._stream_cut.get(rel, len(buf))
+                for i, part in enumerate((buf[:end], buf[end:])):
+                    if part:
+                        items.append((f"{rel}{SEGMENTS}/{seq + i:08d}", bytes(part)))
         copied = [self._spill(rel, data) for rel, data in items]
         return [rel for rel, _ in items], all(copied)
 

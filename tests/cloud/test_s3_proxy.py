@@ -209,3 +209,49 @@ def test_a_failing_replacement_of_a_whole_object_is_reported_with_its_copy(
     _upload(spill, proxy, run_name)
     done = mt.open_run(url)
     assert done.state == "finished" and done.summary["best"] == 4 and problems(url) == []
+
+
+def test_a_segment_write_landing_after_its_timeout_loses_no_row(proxy: FaultProxy) -> None:
+    """A PUT whose answer did not come in time may still be stored later: every attempt at a
+    segment must carry the same rows, or the late one would replace a longer retry."""
+    name = "late"
+    tr = _transport(proxy, name, segment_rows=1000, segment_seconds=3600, retries=0, timeout=0.5)
+    run = mt.init(transport=tr, **OFF)
+    for i in range(10):
+        run.log({"x": i})
+    run.flush()
+    rule = proxy.fail("PUT", SEG1, "late", times=1)  # held; answered by nobody
+    for i in range(10, 20):
+        run.log({"x": i})
+    with pytest.raises(TransportError):
+        run.flush()  # timed out: the store may or may not have it
+    for i in range(20, 30):
+        run.log({"x": i})
+    run.flush()  # the retry is stored
+    rule.release()  # …and then the first attempt lands
+    deadline = time.monotonic() + 10
+    while proxy.count("PUT", SEG1, "late 200") == 0:
+        assert time.monotonic() < deadline, "the held write was never delivered"
+        time.sleep(0.02)
+    run.finish()
+    assert _steps(mt.open_run(tr.files).rows()) == list(range(30))
+
+
+def test_a_console_segment_landing_after_its_timeout_loses_no_line(proxy: FaultProxy) -> None:
+    name = "late-console"
+    tr = _transport(proxy, name, segment_seconds=3600, retries=0, timeout=0.5)
+    run = mt.init(transport=tr, **{**OFF, "console": True})
+    rule = proxy.fail("PUT", r"/output\.log\.segments/00000000$", "late", times=1)
+    print("first line")
+    with pytest.raises(TransportError):
+        run.flush()
+    print("second line")
+    run.flush()
+    rule.release()
+    deadline = time.monotonic() + 10
+    while proxy.count("PUT", r"/output\.log\.segments/00000000$", "late 200") == 0:
+        assert time.monotonic() < deadline, "the held write was never delivered"
+        time.sleep(0.02)
+    run.finish()
+    text = mt.open_run(tr.files).read_bytes("files/output.log").decode()
+    assert text.count("first line") == 1 and text.count("second line") == 1, text
