@@ -434,7 +434,15 @@ class Run:
         object storage this also cuts a history segment now."""
         self._writer.flush()
         self._capture.flush()
-        self.transport.sync(force=True)
+        try:
+            self.transport.sync(force=True)
+        except TransportError as exc:
+            if getattr(exc, "retained", False):  # the same outage, told now: not again at log()
+                for _ in range(len(self._errors)):
+                    queued = self._errors.popleft()
+                    if not getattr(queued[2], "retained", False):
+                        self._errors.append(queued)
+            raise
         self._write_summary(wait=True)
         if self._meta_dirty:
             self._write_meta()

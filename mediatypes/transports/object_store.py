@@ -14,10 +14,13 @@ whole and never appended to::
 
 Every upload happens on the run's background threads (the row flusher, the media encoders), never
 in ``log()``. A failed upload is retried ``retries`` times with exponential backoff; after that
-the data stays in memory for the next attempt (every ``cooldown`` seconds), a copy is written
-below the spill folder (``$MEDIATYPES_SPILL_DIR``, default ``~/.cache/mediatypes/spill``, at the
-same path as the object), and a ``TransportError`` naming the URL, the cause and the copy is
-raised at the next ``log()`` / ``finish()``. Committed segments are never rewritten.
+the data stays queued for the next round (every ``cooldown`` seconds; rows and whole objects in
+memory, a media object as its spilled copy, its row keeping the manifest), a copy of everything
+not stored yet is written below the spill folder (``$MEDIATYPES_SPILL_DIR``, default
+``~/.cache/mediatypes/spill``, at the same paths as in the run), and a ``TransportError`` naming
+the object, the store's answer and the copy is raised once at the next ``log()`` (and by every
+``flush()`` / ``finish()`` that cannot store everything). Committed segments are never rewritten,
+and every attempt at a segment carries the same rows.
 
 Credentials and endpoints are fsspec's: ``storage_options`` (``init(storage_options={...})``,
 ``open_run(url, storage_options={...})``), the environment (``AWS_ENDPOINT_URL``,
@@ -29,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shlex
 import tempfile
 import threading
 import time
@@ -415,7 +419,9 @@ class ObjectStoreTransport(Transport):
         self._stream_seq: dict[str, int] = {}
         self._cut: tuple[int, int] | None = None  # (rows, bytes) of the segment being stored
         self._stream_cut: dict[str, int] = {}  # the same for each stream: bytes
-        self._pending: dict[str, bytes] = {}  # whole objects waiting for upload
+        # whole objects waiting for upload: bytes, or the path of their spilled copy (media)
+        self._pending: dict[str, bytes | Path] = {}
+        self._news: list[tuple[str, BaseException]] = []  # media failures not reported yet
         self._last_cut = time.monotonic()
         self._retry_at = 0.0
         self._outage = False  # a failure was raised and no round has succeeded since
@@ -446,7 +452,7 @@ class ObjectStoreTransport(Transport):
     def media_store(self) -> Store:
         if self._store is None:
             exists = (lambda rel: False) if self._fresh else self.files.exists
-            self._store = ObjectStore(self._put_media, exists, self.files.remove)
+            self._store = ObjectStore(self._put_media, exists, self._remove_media)
         return self._store
 
     def _file_rel(self, name: str) -> str:
@@ -516,32 +522,47 @@ class ObjectStoreTransport(Transport):
         round (finish), whose error says how to complete the run from that copy."""
         with self._io:
             now = time.monotonic()
-            if not force and now < self._retry_at:
-                return  # waiting out a failure: the data stays queued
-            due = force or now - self._last_cut >= self.segment_seconds
             errors: list[tuple[str, BaseException]] = []
-            self._push_history(due, errors)
-            self._push_streams(due, errors)
-            if due and not errors:
-                self._last_cut = now
+            ran = force or now >= self._retry_at  # else waiting out a failure: data stays queued
+            if ran:
+                due = force or now - self._last_cut >= self.segment_seconds
+                self._push_history(due, errors)
+                self._push_streams(due, errors)
+                if due and not errors:
+                    self._last_cut = now
+                self._push_pending(errors)
+                self._retry_at = time.monotonic() + self.cooldown if errors else 0.0
             with self._lock:
-                pending = list(self._pending.items())
-            for rel, data in pending:
-                if self._try(rel, data, errors):
-                    with self._lock:
-                        if self._pending.get(rel) is data:
-                            del self._pending[rel]
-            if errors:
-                self._retry_at = time.monotonic() + self.cooldown
-                failure = self._failure(*errors[0], final=final)  # also refreshes the copy
-                # background rounds report an outage once (the user knows already); flush()
-                # and finish() always say what they could not store
-                if force or not self._outage:
-                    self._outage = True
-                    raise failure
+                news, self._news = self._news, []
+                if not errors:  # media that failed on an encoder thread and are still queued
+                    errors = [(rel, cause) for rel, cause in news if rel in self._pending]
+            if not errors:
+                if ran:
+                    self._outage = False
                 return
-            self._retry_at = 0.0
-            self._outage = False
+            failure = self._failure(*errors[0], final=final)  # also refreshes the copy
+            # background rounds report an outage once (the user knows already); flush() and
+            # finish() always say what they could not store
+            if force or not self._outage:
+                self._outage = True
+                raise failure
+
+    def _push_pending(self, errors: list[tuple[str, BaseException]]) -> None:
+        with self._lock:
+            pending = list(self._pending.items())
+        for rel, item in pending:
+            if errors:
+                return
+            try:
+                data = item.read_bytes() if isinstance(item, Path) else item
+            except OSError as exc:  # its spilled copy is gone: nothing is left to upload
+                errors.append((rel, exc))
+            else:
+                if not self._try(rel, data, errors):
+                    return
+            with self._lock:
+                if self._pending.get(rel) is item:
+                    del self._pending[rel]
 
     def _push_history(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
         """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well.
@@ -624,16 +645,28 @@ class ObjectStoreTransport(Transport):
         return last
 
     def _put_media(self, rel: str, data: bytes) -> None:
-        """A media object: not kept in memory on failure (its row goes on without it), so the
-        copy is written now and the error raised to the encoder (reported by the run)."""
+        """A media object, from an encoder thread. If it cannot be stored, its row keeps the
+        manifest and the object joins the queue (read back from its spilled copy, so a long
+        outage does not hold every image in memory); the next round retries and reports it."""
         cause = self._put(rel, data)
-        if cause is not None:
-            self._spill(rel, data)
-            raise self._failure(rel, cause, kept=False) from cause
+        if cause is None:
+            return
+        copy = self._spill(rel, data)
+        with self._lock:
+            self._pending[rel] = copy or bytes(data)
+            self._news.append((rel, cause))
+        self._retry_at = max(self._retry_at, time.monotonic() + self.cooldown)
 
-    def _failure(
-        self, rel: str, cause: BaseException, *, kept: bool = True, final: bool = False
-    ) -> TransportError:
+    def _remove_media(self, rel: str) -> None:
+        """Undo a media write (a media object whose later file failed): also from the queue."""
+        with self._lock:
+            self._pending.pop(rel, None)
+        copy = self._spilled.pop(rel, None)
+        if copy is not None:
+            copy.unlink(missing_ok=True)
+        self.files.remove(rel)
+
+    def _failure(self, rel: str, cause: BaseException, *, final: bool = False) -> TransportError:
         """The error users see: which object, the store's answer, what happens to the data, and
         where its copy is (everything not stored yet is copied below the spill folder now)."""
         n = self.retries + 1
@@ -643,38 +676,37 @@ class ObjectStoreTransport(Transport):
             why = f"no answer within {self.files.timeout:g} s (the transport's `timeout`)"
         text = f"cannot store {self.url}/{rel}: {why}{tries}."
         spill = self._spill_dir()
-        unstored, copied = self._spill_everything() if kept else ([rel], rel in self._spilled)
-        if not copied:
-            text += f" No local copy could be written below {spill} either"
-            text += ": what is not stored is lost when this process exits." if final else "."
-        if not kept:
-            text += " The value is left out of its row" + (
-                f"; its copy is below {spill}." if copied else "."
-            )
-        elif final:
+        unstored, copied = self._spill_everything()
+        if final:
             names = ", ".join(unstored[:3]) + (", …" if len(unstored) > 3 else "")
             text += f" finish(): {len(unstored)} object(s) of the run are not stored ({names})"
             if copied:
+                upload = f"aws s3 cp --recursive {shlex.quote(str(spill))} {self.url}"
                 text += (
                     f"; their copies are in {spill}, at the same paths as in the run. Upload that "
                     f"folder into {self.url} to complete the run"
-                    + (f" (`aws s3 cp --recursive {spill} {self.url}`)" if self._s3 else "")
+                    + (f" (`{upload}`)" if self._s3 else "")
                     + f", or run `mediatypes recover {self.url}` to close it without them."
                 )
             else:
-                text += "."
+                text += (
+                    f", and no local copy could be written below {spill}: what is not stored is "
+                    "lost when this process exits."
+                )
         else:
+            if rel.startswith("media/"):
+                text += " The row that logged it keeps its manifest."
             text += (
                 " Nothing is lost yet: it stays queued in this process and is retried every "
-                f"{self.cooldown:g} s until finish()"
+                f"{self.cooldown:g} s until finish(); "
                 + (
-                    f"; meanwhile everything not stored yet is copied to {spill}."
+                    f"meanwhile everything not stored yet is copied to {spill}."
                     if copied
-                    else "."
+                    else f"no local copy could be written below {spill}."
                 )
             )
         error = TransportError(text)
-        error.retained = kept and not final  # type: ignore[attr-defined]
+        error.retained = not final  # type: ignore[attr-defined]
         error.__cause__ = cause
         return error
 
@@ -683,7 +715,7 @@ class ObjectStoreTransport(Transport):
 
     def _spill_everything(self) -> tuple[list[str], bool]:
         """Copy every object, row and stream byte not stored yet below the spill folder; returns
-        their paths and whether every copy was written."""
+        their paths and whether every copy is there."""
         with self._lock:
             items = list(self._pending.items())
             # as the segments they will be: the one being stored (its rows fixed), then the rest
@@ -698,18 +730,22 @@ class ObjectStoreTransport(Transport):
                 for i, part in enumerate((buf[:end], buf[end:])):
                     if part:
                         items.append((f"{rel}{SEGMENTS}/{seq + i:08d}", bytes(part)))
-        copied = [self._spill(rel, data) for rel, data in items]
+        copied = [
+            item.is_file() if isinstance(item, Path) else self._spill(rel, item) is not None
+            for rel, item in items
+        ]
         return [rel for rel, _ in items], all(copied)
 
-    def _spill(self, rel: str, data: bytes) -> bool:
+    def _spill(self, rel: str, data: bytes) -> Path | None:
+        """Write a copy of ``rel`` below the spill folder; its path, or None when that failed."""
         target = self._spill_dir() / rel
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, data)
         except OSError:
-            return False
+            return None
         self._spilled[rel] = target
-        return True
+        return target
 
 
 def _nth_newline(buf: bytearray, n: int) -> int:

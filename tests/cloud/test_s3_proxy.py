@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import mediatypes as mt
@@ -209,6 +210,56 @@ def test_a_failing_replacement_of_a_whole_object_is_reported_with_its_copy(
     _upload(spill, proxy, run_name)
     done = mt.open_run(url)
     assert done.state == "finished" and done.summary["best"] == 4 and problems(url) == []
+
+
+def test_a_failed_media_upload_keeps_its_row_and_is_stored_when_the_store_is_back(
+    proxy: FaultProxy, tmp_path: Path
+) -> None:
+    name = "media"
+    url = f"s3://{proxy.bucket}/{name}"
+    tr = _transport(proxy, name, segment_rows=1000)
+    run = mt.init(transport=tr, **OFF)
+    rule = proxy.fail("PUT", r"/media/img_", "500", times=None)
+    img = np.zeros((4, 4, 3), np.uint8)
+    run.log({"x": 0, "img": mt.Image(img)})
+    with pytest.raises(TransportError) as info:
+        run.flush()
+    text = str(info.value)
+    print(text)
+    spill = _spill(tmp_path, proxy, name)
+    assert f"{url}/media/img_" in text and "InternalError" in text and str(spill) in text
+    copy = next((spill / "media").glob("img_*.png"))
+    assert copy.read_bytes().startswith(b"\x89PNG")
+    row = next(iter(mt.open_run(url).rows()))
+    assert row["img"]["path"] == f"media/{copy.name}"  # the row keeps its manifest
+    assert any("referenced file is missing" in p for p in problems(url))
+    rule.release()
+    run.log({"x": 1})
+    run.finish()  # stored by a later round: no error
+    assert problems(url) == [] and not copy.exists()
+    np.testing.assert_array_equal(np.asarray(mt.open_run(url).media("img").to_pil()), img)
+
+
+def test_a_media_upload_failing_until_finish_leaves_a_copy_and_validate_names_it(
+    proxy: FaultProxy, tmp_path: Path
+) -> None:
+    name = "media-finish"
+    url = f"s3://{proxy.bucket}/{name}"
+    tr = _transport(proxy, name, segment_rows=1000)
+    run = mt.init(transport=tr, **OFF)
+    proxy.fail("PUT", r"/media/img_", "reset", times=None)
+    run.log({"x": 0, "img": mt.Image(np.full((4, 4, 3), 7, np.uint8))})
+    with pytest.raises(TransportError) as info:
+        run.finish()
+    text = str(info.value)
+    print(text)
+    spill = _spill(tmp_path, proxy, name)
+    assert f"{url}/media/img_" in text and str(spill) in text, text
+    copy = next((spill / "media").glob("img_*.png"))
+    found = problems(url)
+    assert found == [f"media/{copy.name}: referenced file is missing"], found
+    _upload(spill, proxy, name)
+    assert problems(url) == [] and mt.open_run(url).state == "finished"
 
 
 def test_a_segment_write_landing_after_its_timeout_loses_no_row(proxy: FaultProxy) -> None:
