@@ -149,7 +149,7 @@ class Run:
         packages: bool = True,
         command: bool = True,
         system_interval: float = 15.0,
-        media_workers: int = 2,
+        media_workers: int | None = None,
         max_pending_media: int = 256,
         flush_interval: float = 0.025,
         start_time: float | None = None,
@@ -267,7 +267,9 @@ class Run:
         self._writer = Writer(
             transport,
             lock=self._lock,
-            workers=media_workers,
+            # None: the transport's preference (object storage: more, uploads wait on the
+            # network), else 2
+            workers=media_workers or getattr(transport, "media_workers", None) or 2,
             max_pending=max_pending_media,
             interval=flush_interval,
             on_tick=self._tick,
@@ -656,7 +658,7 @@ def init(
     packages: bool = True,
     command: bool = True,
     system_interval: float = 15.0,
-    media_workers: int = 2,
+    media_workers: int | None = None,
     max_pending_media: int = 256,
     flush_interval: float = 0.025,
     durable: bool = False,

@@ -6,7 +6,8 @@ and forwards every request, except those a :class:`Rule` picks: "the 2nd PUT who
 answered with a real S3 error (500 InternalError, 503 SlowDown), or its connection is reset, or it
 is held (``stall``: never answered until released; ``late``: held, then delivered to the server
 after the client gave up, like a write that lands after its timeout), or forwarded and its answer
-lost (``lost``: the server stored it, the client sees a reset).
+lost (``lost``: the server stored it, the client sees a reset), or only delayed (``hold``: served
+normally once released; tests count how many requests a client keeps in flight).
 
 Every request is recorded (method, path, what happened), so tests can also count requests. An
 optional ``latency`` delays each forwarded request, to measure the writer against a store that is
@@ -29,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-ACTIONS = ("500", "503", "reset", "stall", "late", "lost")
+ACTIONS = ("500", "503", "reset", "stall", "late", "lost", "hold")
 _ERRORS = {
     "500": ("Internal Server Error", "InternalError", "We encountered an internal error."),
     "503": ("Slow Down", "SlowDown", "Please reduce your request rate."),
@@ -180,6 +181,10 @@ class FaultProxy:
                 path = urlsplit(target).path
                 with self._lock:
                     rule = next((r for r in self.rules if r.take(method, path)), None)
+                if rule is not None and rule.action == "hold":
+                    self._record(method, path, "hold")
+                    rule.released.wait(HOLD_LIMIT)
+                    rule = None
                 if rule is None:
                     status, response, keep = self._forward(method, head, body)
                     self._record(method, path, status)

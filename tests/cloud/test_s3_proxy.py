@@ -306,3 +306,25 @@ def test_a_console_segment_landing_after_its_timeout_loses_no_line(proxy: FaultP
     run.finish()
     text = mt.open_run(tr.files).read_bytes("files/output.log").decode()
     assert text.count("first line") == 1 and text.count("second line") == 1, text
+
+
+def test_media_uploads_of_a_run_on_object_storage_go_eight_at_a_time(proxy: FaultProxy) -> None:
+    """Each media thread waits a round trip for its PUT: object storage runs use 8 (a folder 2)."""
+    tr = _transport(proxy, "parallel", timeout=10.0)
+    run = mt.init(transport=tr, **OFF)
+    rule = proxy.fail("PUT", r"/media/img_", "hold", times=None)
+    for i in range(10):
+        run.log({"img": mt.Image(np.full((4, 4, 3), i, np.uint8))})
+
+    def held() -> set[str]:  # distinct objects whose PUT is waiting in the proxy
+        return {s.path for s in list(proxy.log) if s.outcome == "hold"}
+
+    deadline = time.monotonic() + 4  # well before the client's own timeout (5 s)
+    while len(held()) < 8 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # a ninth would have arrived by now
+    in_flight = len(held())
+    rule.release()
+    run.finish()
+    assert in_flight == 8
+    assert len(_stored(proxy, "parallel", "media")) == 10 and problems(tr.files) == []
