@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shlex
 import tempfile
 import threading
@@ -62,6 +63,8 @@ _BACKENDS.update(abfs="adlfs", abfss="adlfs")
 # errors a retry cannot fix (s3fs maps NoSuchBucket / AccessDenied to these)
 _PERMANENT = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError)
 FETCH_BATCH = 16  # history segments fetched concurrently when reading a run
+SEGMENT_CACHE_BYTES = 256 << 20  # history segments a reader keeps in memory (RemoteRunFiles)
+_SEGMENT = re.compile(r"^history/\d+/\d+\.jsonl$")
 STREAM_BYTES = 1 << 20  # an appended stream is cut into a segment at this size (or on time)
 
 
@@ -173,6 +176,10 @@ class RemoteRunFiles(RunFiles):
         self.root = root
         self.url = url.rstrip("/")
         self.local = None
+        self._lock = threading.Lock()
+        self._versions: dict[str, tuple[Any, ...]] = {}  # rel -> (size, etag) when last listed
+        self._segments: dict[str, tuple[tuple[Any, ...], bytes]] = {}  # history segments read
+        self._held = 0  # bytes in _segments
         protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
         # file://: fsspec writes in place; a temp file + rename keeps "replaced whole" true
         self._posix = "file" in protocols or "local" in protocols
@@ -235,12 +242,19 @@ class RemoteRunFiles(RunFiles):
     def _rel(self, key: str) -> str:
         return key[len(self.root) + 1 :] if key.startswith(self.root + "/") else key
 
+    def _listed(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """``{rel: fsspec info}`` below ``prefix``; remembers each file's version (for the
+        segment cache)."""
+        found = {self._rel(k): v for k, v in self._find(prefix, True).items()}
+        with self._lock:
+            self._versions.update((rel, _version(info)) for rel, info in found.items())
+        return found
+
     def listing(self, prefix: str = "") -> list[str]:
-        return sorted(self._rel(k) for k in self._find(prefix, False))
+        return sorted(self._listed(prefix))
 
     def sizes(self) -> dict[str, int]:
-        found = self._find("", True)
-        return {self._rel(k): int(v.get("size") or 0) for k, v in found.items()}
+        return {rel: int(info.get("size") or 0) for rel, info in self._listed("").items()}
 
     def sha256(self, rel: str) -> tuple[str, int] | None:
         data = self.read(rel)
@@ -275,18 +289,47 @@ class RemoteRunFiles(RunFiles):
         return ObjectStore(self.replace, self.exists, self.remove)
 
     def sources(self, rels: list[str]) -> Iterator[tuple[str, bytes | Path]]:
+        """History files a few at a time; a segment read before (and listed with the same
+        version since) comes from memory: segments are never rewritten, so a reader asked for
+        its rows again (``history(samples=)`` reads them twice, a viewer polls a live run)
+        fetches only new ones."""
         for i in range(0, len(rels), FETCH_BATCH):
             batch = rels[i : i + FETCH_BATCH]
-            keys = [self.key(r) for r in batch]
+            got = {rel: data for rel in batch if (data := self._recall(rel)) is not None}
+            keys = {self.key(r): r for r in batch if r not in got}
             try:
-                got = self.fs.cat(keys, on_error="return", **self._kw) if len(keys) > 1 else {}
+                if len(keys) > 1:
+                    fetched = self.fs.cat(list(keys), on_error="return", **self._kw)
+                    got.update((keys[k], v) for k, v in fetched.items() if isinstance(v, bytes))
             except Exception as exc:
                 raise _fail("reading", self.where(batch[0]), exc) from exc
-            for rel, key in zip(batch, keys, strict=True):
-                data = got.get(key) if len(keys) > 1 else None
-                if not isinstance(data, bytes):  # one at a time: a clear error for this one
+            for rel in batch:
+                data = got.get(rel)
+                if data is None:  # one at a time: a clear error for this one
                     data = self.read_bytes(rel)
+                self._remember(rel, data)
                 yield rel, data
+
+    def _recall(self, rel: str) -> bytes | None:
+        with self._lock:
+            hit = self._segments.get(rel)
+            version = self._versions.get(rel)
+        return hit[1] if hit is not None and version is not None and hit[0] == version else None
+
+    def _remember(self, rel: str, data: bytes) -> None:
+        if not _SEGMENT.match(rel):
+            return
+        with self._lock:
+            version = self._versions.get(rel)
+            if version is None or version[0] != len(data):  # not listed, or changed meanwhile
+                return
+            old = self._segments.pop(rel, None)
+            self._held -= len(old[1]) if old else 0
+            # full: keep what is there (a reader goes in order; evicting the first segments to
+            # make room for the last would miss every one of them on the next pass)
+            if self._held + len(data) <= SEGMENT_CACHE_BYTES:
+                self._segments[rel] = (version, data)
+                self._held += len(data)
 
     def cache_dir(self) -> Path:
         """Where files of this run are downloaded to for loading media (content-addressed files
@@ -749,6 +792,13 @@ class ObjectStoreTransport(Transport):
             return None
         self._spilled[rel] = target
         return target
+
+
+def _version(info: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells two versions of an object apart in a listing: size and ETag (S3, GCS, Azure)
+    or modification time (local files)."""
+    tag = info.get("ETag") or info.get("etag") or info.get("mtime") or info.get("LastModified")
+    return int(info.get("size") or 0), str(tag)
 
 
 def _nth_newline(buf: bytearray, n: int) -> int:

@@ -328,3 +328,31 @@ def test_media_uploads_of_a_run_on_object_storage_go_eight_at_a_time(proxy: Faul
     run.finish()
     assert in_flight == 8
     assert len(_stored(proxy, "parallel", "media")) == 10 and problems(tr.files) == []
+
+
+def test_a_reader_fetches_each_history_segment_once(proxy: FaultProxy) -> None:
+    """Segments are never rewritten: history(samples=) (two passes), rows() again, and a new
+    segment of a live run cost one GET each; a segment replaced under the reader is fetched again."""
+    tr = _transport(proxy, "reads", segment_rows=10)
+    run = mt.init(transport=tr, **OFF)
+    for i in range(30):
+        run.log({"x": i})
+    run.flush()
+    options = {"endpoint_url": proxy.endpoint, "skip_instance_cache": True}
+    r = mt.open_run(f"s3://{proxy.bucket}/reads", storage_options=options)
+    seg = r"/reads/history/0/\d+\.jsonl$"
+    assert [row["x"] for row in r.history(keys=["x"], samples=4)] == [0, 10, 19, 29]
+    assert proxy.count("GET", seg) == 3
+    assert len(list(r.rows())) == 30 and r.keys() == ["x"]
+    assert proxy.count("GET", seg) == 3
+    for i in range(30, 35):
+        run.log({"x": i})
+    run.flush()
+    assert [row["x"] for row in r.rows()] == list(range(35))
+    assert proxy.count("GET", seg) == 4
+    # the same path with other bytes (a run deleted and written again): fetched again
+    first = f"{proxy.bucket}/reads/history/0/00000000.jsonl"
+    _store().pipe_file(first, _store().cat_file(first).replace(b'"x":0,', b'"x":-1,'))
+    assert [row["x"] for row in r.rows()][:2] == [-1, 1]
+    assert proxy.count("GET", seg) == 5
+    run.finish()
