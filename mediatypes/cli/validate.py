@@ -20,6 +20,7 @@ from ..core.media import MANIFEST_SUFFIX, file_refs
 from ..errors import MediaError
 from ..runs.files import RunFiles, history_sources, is_url, run_files
 from ._output import emit_json, wrap
+from ._storage import add_storage_option, storage_options
 
 __all__ = ["Problem", "check_manifest", "check_manifest_file", "check_path", "check_run"]
 
@@ -35,6 +36,7 @@ EPILOG = """examples:
   mediatypes validate out/                  # every *.manifest.json below out/
   mediatypes validate runs/2024-demo        # a whole run directory
   mediatypes validate a.manifest.json --json
+  mediatypes validate s3://bucket/runs --storage-option endpoint_url=http://127.0.0.1:9000
 
 exit code 1 when any problem is found."""
 
@@ -65,6 +67,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_storage_option(p)
     p.set_defaults(func=run)
 
 
@@ -334,9 +337,11 @@ def is_run(files: RunFiles) -> bool:
     return files.exists("run.json") or bool(history_sources(files))
 
 
-def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
-    """Problems of a run at a URL, or of every run below a URL prefix."""
-    files = run_files(url)
+def check_url(
+    url: str, options: dict[str, Any] | None = None
+) -> tuple[list[Problem], dict[str, int]]:
+    """Problems of a run at a URL, or of every run below a URL prefix (``options``: fsspec's)."""
+    files = run_files(url, options)
     if is_run(files):
         run_found, run_counts = check_run(files)
         return run_found, {"runs": 1, **run_counts}
@@ -346,7 +351,7 @@ def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
     found: list[Problem] = []
     counts = {"runs": 0, "rows": 0, "media": 0, "manifest_files": 0}
     for rel in runs:
-        run_found, run_counts = check_run(run_files(f"{url.rstrip('/')}/{rel}"))
+        run_found, run_counts = check_run(run_files(f"{url.rstrip('/')}/{rel}", options))
         found += run_found
         counts["runs"] += 1
         for k, v in run_counts.items():
@@ -354,12 +359,14 @@ def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
     return found, counts
 
 
-def check_path(path: Path | str) -> tuple[list[Problem], dict[str, int]]:
+def check_path(
+    path: Path | str, options: dict[str, Any] | None = None
+) -> tuple[list[Problem], dict[str, int]]:
     """Problems of one command-line PATH (manifest file, folder of manifests, run dir, or the URL
-    of a run or of a prefix holding runs)."""
+    of a run or of a prefix holding runs; ``options``: fsspec's, for URLs)."""
     if isinstance(path, str):
         if is_url(path) and not path.startswith("file://"):
-            return check_url(path)
+            return check_url(path, options)
         path = Path(path[len("file://") :] if path.startswith("file://") else path)
     if is_run_dir(path):
         run_found, run_counts = check_run(path)
@@ -401,7 +408,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     totals: dict[str, int] = {}
     for raw in args.paths:
-        found, counts = check_path(raw)
+        found, counts = check_path(raw, storage_options(args))
         problems += found
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v

@@ -206,3 +206,28 @@ def test_a_reader_sees_what_another_writer_stored_after_it_listed(
     assert [row["x"] for row in again.rows()] == list(range(10))
     assert again.exists("ranks/1.json") and again.read_bytes("ranks/1.json") == b"{}"
     run.finish()
+
+
+def test_cli_reads_urls_with_storage_options(
+    bucket: str, s3: MotoServer, monkeypatch: Any, capsys: Any
+) -> None:
+    url = f"s3://{bucket}/opts"
+    with mt.init(transport=url, **OFF) as run:
+        run.log({"x": 1, "img": mt.Image(_image(1))})
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    options = [
+        *("--storage-option", f"endpoint_url={s3.endpoint}"),
+        *("--storage-option", 'config_kwargs={"retries": {"total_max_attempts": 1}}'),
+    ]
+    code, report = cli_json("validate", url, *options)
+    assert code == 0 and report["ok"] and report["checked"]["rows"] == 1, report
+    code, report = cli_json("info", url, *options)
+    assert code == 0 and report["rows"] == 1
+    code, report = cli_json("recover", url, *options)
+    assert code == 0 and report["recovered"] is False
+    from mediatypes.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["info", url, "--storage-option", "no-equals-sign"])
+    assert exit_info.value.code == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
