@@ -10,7 +10,7 @@ the ratio is fair on a loaded machine. moto is a Python server on the same 2 cor
 include its CPU time, which a real object store would not take from the training process.
 ``--latency MS`` puts the tests' fault proxy (``tests/cloud/faultproxy.py``) between s3fs and moto,
 delaying every request by MS milliseconds (a store that is not on this machine); ``--workers N``
-sets ``media_workers`` of the S3 runs (default: the transport's, 8).
+sets ``media_workers`` of the S3 runs (default 2, as for the folder).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
     try:
         with moto_server() as endpoint:
             bucket = new_bucket(endpoint)
-            s3: dict[str, Any] = {"media_workers": args.workers}
+            s3: dict[str, Any] = {"media_workers": args.workers} if args.workers else {}
             proxy = None
             if args.latency:
                 proxy = FaultProxy(endpoint, latency=args.latency / 1e3).start()

@@ -149,7 +149,7 @@ class Run:
         packages: bool = True,
         command: bool = True,
         system_interval: float = 15.0,
-        media_workers: int | None = None,
+        media_workers: int = 2,
         max_pending_media: int = 256,
         flush_interval: float = 0.025,
         start_time: float | None = None,
@@ -267,9 +267,7 @@ class Run:
         self._writer = Writer(
             transport,
             lock=self._lock,
-            # None: the transport's preference (object storage: more, uploads wait on the
-            # network), else 2
-            workers=media_workers or getattr(transport, "media_workers", None) or 2,
+            workers=media_workers,
             max_pending=max_pending_media,
             interval=flush_interval,
             on_tick=self._tick,
@@ -658,7 +656,7 @@ def init(
     packages: bool = True,
     command: bool = True,
     system_interval: float = 15.0,
-    media_workers: int | None = None,
+    media_workers: int = 2,
     max_pending_media: int = 256,
     flush_interval: float = 0.025,
     durable: bool = False,

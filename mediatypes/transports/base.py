@@ -34,8 +34,6 @@ class Transport:
     # open(); a transport that supports it writes that rank's history and files apart.
     supports_ranks: bool = False
     rank: int | None = None
-    # Threads encoding (and storing) media when init(media_workers=) is not given; None: 2.
-    media_workers: int | None = None
 
     def open(self, *, resume: bool = False) -> None:
         """Prepare to receive a run; ``resume`` appends to what is already there."""

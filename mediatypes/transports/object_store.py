@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ FETCH_BATCH = 16  # history segments fetched concurrently when reading a run
 SEGMENT_CACHE_BYTES = 256 << 20  # history segments a reader keeps in memory (RemoteRunFiles)
 _SEGMENT = re.compile(r"^history/\d+/\d+\.jsonl$")
 STREAM_BYTES = 1 << 20  # an appended stream is cut into a segment at this size (or on time)
+UPLOADS = 8  # media uploads in flight at once (their own threads: each waits a round trip)
 
 
 def filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple[Any, str]:
@@ -423,9 +425,6 @@ class ObjectStoreTransport(Transport):
     """
 
     supports_ranks = True
-    # each media thread also uploads what it encoded and then waits a round trip: 2 threads
-    # kept 2 PUTs in flight (25 images/s at 30 ms per request; 8 threads: 60-77)
-    media_workers = 8
 
     def __init__(
         self,
@@ -468,6 +467,9 @@ class ObjectStoreTransport(Transport):
         # whole objects waiting for upload: bytes, or the path of their spilled copy (media)
         self._pending: dict[str, bytes | Path] = {}
         self._news: list[tuple[str, BaseException]] = []  # media failures not reported yet
+        self._uploader: ThreadPoolExecutor | None = None  # media uploads (started on first use)
+        self._uploading: set[Future[None]] = set()
+        self._upload_slots = threading.Semaphore(UPLOADS)
         self._last_cut = time.monotonic()
         self._retry_at = 0.0
         self._outage = False  # a failure was raised and no round has succeeded since
@@ -554,6 +556,8 @@ class ObjectStoreTransport(Transport):
             self._push(force=True, final=True)
         finally:
             self._closed = True
+            if self._uploader is not None:
+                self._uploader.shutdown(wait=True)
 
     # ---- uploads ----------------------------------------------------------------------------
     def _replace(self, rel: str, data: bytes) -> None:
@@ -570,6 +574,8 @@ class ObjectStoreTransport(Transport):
             now = time.monotonic()
             errors: list[tuple[str, BaseException]] = []
             ran = force or now >= self._retry_at  # else waiting out a failure: data stays queued
+            if force:  # flush()/finish(): every media object logged so far is stored first
+                self._wait_uploads()
             if ran:
                 due = force or now - self._last_cut >= self.segment_seconds
                 self._push_history(due, errors)
@@ -626,6 +632,7 @@ class ObjectStoreTransport(Transport):
                         return
                 n, end = self._cut
                 data, seq = bytes(self._rows[:end]), self._seq
+            self._wait_uploads()  # a stored row never names a media object not stored yet
             if not self._try(f"{self._history_prefix()}/{seq:08d}.jsonl", data, errors):
                 return
             with self._lock:
@@ -691,9 +698,38 @@ class ObjectStoreTransport(Transport):
         return last
 
     def _put_media(self, rel: str, data: bytes) -> None:
-        """A media object, from an encoder thread. If it cannot be stored, its row keeps the
-        manifest and the object joins the queue (read back from its spilled copy, so a long
-        outage does not hold every image in memory); the next round retries and reports it."""
+        """A media object, from an encoder thread: handed to the upload threads, so the encoder
+        goes on with the next value instead of waiting a round trip (at most ``UPLOADS`` in
+        flight; beyond that the encoder waits, which bounds memory). Segments wait for the
+        uploads before them (``_wait_uploads``)."""
+        self._upload_slots.acquire()
+        try:
+            with self._lock:
+                if self._uploader is None:
+                    self._uploader = ThreadPoolExecutor(UPLOADS, "mediatypes-upload")
+                future = self._uploader.submit(self._upload_media, rel, data)
+                self._uploading.add(future)
+        except RuntimeError:  # the interpreter is shutting down (a run finished at exit)
+            self._upload_slots.release()
+            self._upload_media(rel, data)
+            return
+        future.add_done_callback(self._uploaded)
+
+    def _uploaded(self, future: Future[None]) -> None:
+        with self._lock:
+            self._uploading.discard(future)
+        self._upload_slots.release()
+
+    def _wait_uploads(self) -> None:
+        with self._lock:
+            running = list(self._uploading)
+        if running:
+            wait(running)
+
+    def _upload_media(self, rel: str, data: bytes) -> None:
+        """If the object cannot be stored, its row keeps the manifest and the object joins the
+        queue (read back from its spilled copy, so a long outage does not hold every image in
+        memory); the next round retries and reports it."""
         cause = self._put(rel, data)
         if cause is None:
             return

@@ -120,10 +120,12 @@ def _fs_replace(bucket: str, url: str, key: str) -> None:
 
 def test_media_objects_are_written_once(bucket: str) -> None:
     url = f"s3://{bucket}/dedup"
-    store = ObjectStoreTransport(url).media_store()
+    tr = ObjectStoreTransport(url)
+    store = tr.media_store()
     ref, created = store.put("k", b"same bytes", "bin")
     again, created_again = store.put("k", b"same bytes", "bin")
     assert created and not created_again and ref == again
+    tr.sync(force=True)  # uploads run on threads of their own; a forced sync waits for them
     # a second writer (another process) finds the object there and does not write it again
     other = ObjectStoreTransport(url).media_store()
     assert other.put("k", b"same bytes", "bin") == (ref, False)

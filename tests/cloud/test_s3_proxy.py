@@ -6,6 +6,7 @@ mocked: the client really talks HTTP to the proxy."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -266,7 +267,7 @@ def test_a_segment_write_landing_after_its_timeout_loses_no_row(proxy: FaultProx
     """A PUT whose answer did not come in time may still be stored later: every attempt at a
     segment must carry the same rows, or the late one would replace a longer retry."""
     name = "late"
-    tr = _transport(proxy, name, segment_rows=1000, segment_seconds=3600, retries=0, timeout=0.5)
+    tr = _transport(proxy, name, segment_rows=1000, segment_seconds=3600, retries=0, timeout=1.0)
     run = mt.init(transport=tr, **OFF)
     for i in range(10):
         run.log({"x": i})
@@ -290,7 +291,7 @@ def test_a_segment_write_landing_after_its_timeout_loses_no_row(proxy: FaultProx
 
 def test_a_console_segment_landing_after_its_timeout_loses_no_line(proxy: FaultProxy) -> None:
     name = "late-console"
-    tr = _transport(proxy, name, segment_seconds=3600, retries=0, timeout=0.5)
+    tr = _transport(proxy, name, segment_seconds=3600, retries=0, timeout=1.0)
     run = mt.init(transport=tr, **{**OFF, "console": True})
     rule = proxy.fail("PUT", r"/output\.log\.segments/00000000$", "late", times=1)
     print("first line")
@@ -308,8 +309,9 @@ def test_a_console_segment_landing_after_its_timeout_loses_no_line(proxy: FaultP
     assert text.count("first line") == 1 and text.count("second line") == 1, text
 
 
-def test_media_uploads_of_a_run_on_object_storage_go_eight_at_a_time(proxy: FaultProxy) -> None:
-    """Each media thread waits a round trip for its PUT: object storage runs use 8 (a folder 2)."""
+def test_media_uploads_go_eight_at_a_time_while_two_threads_encode(proxy: FaultProxy) -> None:
+    """An upload waits a round trip: media are uploaded by threads of their own, so the two
+    encoding threads go on, and a row is stored only after its media."""
     tr = _transport(proxy, "parallel", timeout=10.0)
     run = mt.init(transport=tr, **OFF)
     rule = proxy.fail("PUT", r"/media/img_", "hold", times=None)
@@ -324,7 +326,12 @@ def test_media_uploads_of_a_run_on_object_storage_go_eight_at_a_time(proxy: Faul
         time.sleep(0.01)
     time.sleep(0.2)  # a ninth would have arrived by now
     in_flight = len(held())
+    flushed = threading.Thread(target=run.flush)
+    flushed.start()
+    time.sleep(0.2)
+    assert _stored(proxy, "parallel", "history") == {}  # no row before its media
     rule.release()
+    flushed.join()
     run.finish()
     assert in_flight == 8
     assert len(_stored(proxy, "parallel", "media")) == 10 and problems(tr.files) == []
