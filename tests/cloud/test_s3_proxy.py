@@ -44,8 +44,9 @@ def _store() -> Any:
     """s3fs straight to the server (no proxy): what is really stored."""
     import fsspec
 
+    # no listing cache, so each look is fresh (the instance itself is reused: clients are slow)
     return fsspec.filesystem(
-        "s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True
+        "s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], use_listings_cache=False
     )
 
 
