@@ -364,3 +364,16 @@ def test_a_reader_fetches_each_history_segment_once(proxy: FaultProxy) -> None:
     assert [row["x"] for row in r.rows()][:2] == [-1, 1]
     assert proxy.count("GET", seg) == 5
     run.finish()
+
+
+def test_rank_zero_waits_for_the_other_ranks_with_few_requests(proxy: FaultProxy) -> None:
+    """On object storage each look at ranks/<r>.json costs requests: rank 0 looks twice a second
+    (a folder: every 50 ms)."""
+    from mediatypes.runs.ranks import wait_for_ranks
+
+    files = _transport(proxy, "ranks").files
+    t0 = time.monotonic()
+    finished, missing = wait_for_ranks(files, world_size=2, timeout=1.0)
+    assert (finished, missing) == ([0], [1]) and time.monotonic() - t0 < 3
+    looks = sum(1 for s in list(proxy.log) if "/ranks" in s.path or s.path.endswith(proxy.bucket))
+    assert looks <= 8, looks
