@@ -367,8 +367,8 @@ def test_a_reader_fetches_each_history_segment_once(proxy: FaultProxy) -> None:
 
 
 def test_rank_zero_waits_for_the_other_ranks_with_few_requests(proxy: FaultProxy) -> None:
-    """On object storage each look at ranks/<r>.json costs requests: rank 0 looks twice a second
-    (a folder: every 50 ms)."""
+    """On object storage each look at ranks/<r>.json costs requests: rank 0 backs off from 50 ms
+    to 0.5 s between looks (a folder: every 50 ms)."""
     from mediatypes.runs.ranks import wait_for_ranks
 
     files = _transport(proxy, "ranks").files
@@ -376,4 +376,4 @@ def test_rank_zero_waits_for_the_other_ranks_with_few_requests(proxy: FaultProxy
     finished, missing = wait_for_ranks(files, world_size=2, timeout=1.0)
     assert (finished, missing) == ([0], [1]) and time.monotonic() - t0 < 3
     looks = sum(1 for s in list(proxy.log) if "/ranks" in s.path or s.path.endswith(proxy.bucket))
-    assert looks <= 8, looks
+    assert looks <= 12, looks
