@@ -473,6 +473,7 @@ class ObjectStoreTransport(Transport):
         self._last_cut = time.monotonic()
         self._retry_at = 0.0
         self._outage = False  # a failure was raised and no round has succeeded since
+        self._stored_any = False  # nothing stored yet: a permanent failure means a wrong setup
         self._spilled: dict[str, Path] = {}
         self._store: ObjectStore | None = None
         self._opened = False
@@ -690,6 +691,7 @@ class ObjectStoreTransport(Transport):
                 if isinstance(last, _PERMANENT):  # no such bucket, access denied: say so now
                     break
                 continue
+            self._stored_any = True
             spilled = self._spilled.pop(rel, None)
             if spilled is not None:
                 with contextlib.suppress(OSError):
@@ -757,6 +759,15 @@ class ObjectStoreTransport(Transport):
         if isinstance(cause, TimeoutError) and self.files.timeout:
             why = f"no answer within {self.files.timeout:g} s (the transport's `timeout`)"
         text = f"cannot store {self.url}/{rel}: {why}{tries}."
+        if isinstance(cause, _PERMANENT):  # no such bucket, access denied: retrying won't help
+            where = "`storage_options`" + (
+                " or AWS_ENDPOINT_URL / AWS_PROFILE / AWS_ACCESS_KEY_ID" if self._s3 else ""
+            )
+            text += f" Check the bucket name, the endpoint and the credentials ({where})."
+            if not self._stored_any and not final:  # the run's first write: it never started
+                error = TransportError(text)
+                error.__cause__ = cause
+                return error
         spill = self._spill_dir()
         unstored, copied = self._spill_everything()
         if final:

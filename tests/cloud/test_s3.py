@@ -169,7 +169,10 @@ def test_init_fails_fast_on_a_missing_bucket(
     t0 = time.monotonic()
     with pytest.raises(TransportError) as info:
         mt.init(transport="s3://no-such-bucket-here/run", storage_options=FAST_FAIL, **OFF)
-    assert "s3://no-such-bucket-here/run/run.json" in str(info.value)
+    text = str(info.value)
+    assert "s3://no-such-bucket-here/run/run.json: HTTP 404 NoSuchBucket" in text, text
+    assert "Check the bucket name, the endpoint and the credentials" in text, text
+    assert "queued" not in text and not any(tmp_path.iterdir())  # the run never started
     assert time.monotonic() - t0 < 60
 
 
