@@ -12,11 +12,12 @@ whole and never appended to::
     <run>/media/<key>_<sha256[:20]>.<ext>   content-addressed, written once (skipped if present)
     <run>/ranks/<rank>.json                 each process's state (group="shared" only)
 
-Every upload happens on the run's background threads (the row flusher, the media encoders), never
-in ``log()``. A failed upload is retried ``retries`` times with exponential backoff; after that
-the data stays queued for the next round (every ``cooldown`` seconds; rows and whole objects in
-memory, a media object as its spilled copy, its row keeping the manifest), a copy of everything
-not stored yet is written below the spill folder (``$MEDIATYPES_SPILL_DIR``, default
+Every upload happens on the run's background threads (rows on the row flusher, media on ``UPLOADS``
+upload threads fed by the encoders; a history segment is stored only after the media its rows
+name), never in ``log()``. A failed upload is retried ``retries`` times with exponential backoff;
+after that the data stays queued for the next round (every ``cooldown`` seconds; rows and whole
+objects in memory, a media object as its spilled copy, its row keeping the manifest), a copy of
+everything not stored yet is written below the spill folder (``$MEDIATYPES_SPILL_DIR``, default
 ``~/.cache/mediatypes/spill``, at the same paths as in the run), and a ``TransportError`` naming
 the object, the store's answer and the copy is raised once at the next ``log()`` (and by every
 ``flush()`` / ``finish()`` that cannot store everything). Committed segments are never rewritten,
