@@ -88,8 +88,9 @@ def describe_run(run_dir: Path | RunFiles) -> dict[str, Any]:
     media: Counter[str] = Counter()
     rank_rows: Counter[int] = Counter()
     for rank, rels in history_sources(files):
-        for rel in rels:
-            for line in (files.read(rel) or b"").splitlines():
+        for rel, source in files.sources(rels):  # on object storage: a few fetched at once
+            data = (files.read(rel) or b"") if isinstance(source, Path) else source
+            for line in data.splitlines():
                 if not line.strip():
                     continue
                 try:

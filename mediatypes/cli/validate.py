@@ -265,8 +265,9 @@ def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
     if not sources:
         found.append(Problem(files.where("history.jsonl"), "$", "history file is missing"))
     for rank, rels in sources:
-        for rel in rels:
-            found += _check_history(files, rel, rank, counts)
+        for rel, source in files.sources(rels):  # on object storage: a few fetched at once
+            data = (files.read(rel) or b"") if isinstance(source, Path) else source
+            found += _check_history(files, rel, data, rank, counts)
     for rel in files.listing("ranks"):
         state, err = _read_json(files, rel)
         found += [err] if err else _check_object(state, "run-rank", files.where(rel), None)
@@ -291,10 +292,9 @@ def _count_media(obj: Any) -> int:
 
 
 def _check_history(
-    files: RunFiles, rel: str, rank: int | None, counts: dict[str, int]
+    files: RunFiles, rel: str, data: bytes, rank: int | None, counts: dict[str, int]
 ) -> list[Problem]:
     found: list[Problem] = []
-    data = files.read(rel) or b""
     lines = data.split(b"\n")
     complete = data.endswith(b"\n") or not data
     schema_name = _schema_for("history.jsonl")

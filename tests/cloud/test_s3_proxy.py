@@ -377,3 +377,37 @@ def test_rank_zero_waits_for_the_other_ranks_with_few_requests(proxy: FaultProxy
     assert (finished, missing) == ([0], [1]) and time.monotonic() - t0 < 3
     looks = sum(1 for s in list(proxy.log) if "/ranks" in s.path or s.path.endswith(proxy.bucket))
     assert looks <= 12, looks
+
+
+@pytest.mark.parametrize("command", ["validate", "info"])
+def test_validate_and_info_fetch_history_segments_a_few_at_a_time(
+    proxy: FaultProxy, command: str
+) -> None:
+    from mediatypes.cli.info import describe_run
+    from mediatypes.cli.validate import check_url
+    from mediatypes.runs.files import run_files
+
+    name = f"batched-{command}"
+    with mt.init(transport=_transport(proxy, name, segment_rows=5), **OFF) as run:
+        for i in range(20):
+            run.log({"x": i})
+    url = f"s3://{proxy.bucket}/{name}"
+    options = {"endpoint_url": proxy.endpoint, "skip_instance_cache": True}
+    rule = proxy.fail("GET", r"/history/0/\d+\.jsonl$", "hold", times=None)
+    out: list[Any] = []
+    if command == "validate":
+        reader = threading.Thread(target=lambda: out.append(check_url(url, options)))
+    else:
+        reader = threading.Thread(target=lambda: out.append(describe_run(run_files(url, options))))
+    reader.start()
+    deadline = time.monotonic() + 4
+    while proxy.count("GET", "/history/0/", "hold") < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    in_flight = proxy.count("GET", "/history/0/", "hold")
+    rule.release()
+    reader.join()
+    assert in_flight == 4  # all four segments asked for at once, not one after the other
+    if command == "validate":
+        assert out[0] == ([], {"runs": 1, "rows": 20, "media": 0, "manifest_files": 0})
+    else:
+        assert out[0]["rows"] == 20
