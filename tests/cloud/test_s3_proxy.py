@@ -137,6 +137,8 @@ def test_a_segment_write_that_keeps_failing_is_reported_kept_and_stored_once_the
     # nothing half-written: only the committed segment is there, whole
     assert _segments(proxy, name) == {"history/0/00000000.jsonl": list(range(10))}
     assert _steps(mt.open_run(url).rows()) == list(range(10)) and problems(url) == []
+    with pytest.raises(TransportError):  # flush() says it too (and refreshes the copy)
+        run.flush()
     assert _spilled_steps(spill) == list(range(10, i))  # the rows not stored yet, once each
     rule.release()  # the store is back: the kept rows go with the next round
     for j in range(i, i + 20):
