@@ -36,7 +36,9 @@ def _transport(proxy: FaultProxy, name: str, **kwargs: Any) -> ObjectStoreTransp
         "skip_instance_cache": True,
         "config_kwargs": NO_RETRY,
     }
+    # segments are cut by row count and flush() only: the counts below do not depend on timing
     kwargs = {"retries": 1, "backoff": 0.02, "cooldown": 0.1, "timeout": 5.0, **kwargs}
+    kwargs.setdefault("segment_seconds", 3600)
     return ObjectStoreTransport(f"s3://{proxy.bucket}/{name}", storage_options=options, **kwargs)
 
 
@@ -270,7 +272,7 @@ def test_a_segment_write_landing_after_its_timeout_loses_no_row(proxy: FaultProx
     """A PUT whose answer did not come in time may still be stored later: every attempt at a
     segment must carry the same rows, or the late one would replace a longer retry."""
     name = "late"
-    tr = _transport(proxy, name, segment_rows=1000, segment_seconds=3600, retries=0, timeout=1.0)
+    tr = _transport(proxy, name, segment_rows=1000, retries=0, timeout=1.0)
     run = mt.init(transport=tr, **OFF)
     for i in range(10):
         run.log({"x": i})
@@ -294,7 +296,7 @@ def test_a_segment_write_landing_after_its_timeout_loses_no_row(proxy: FaultProx
 
 def test_a_console_segment_landing_after_its_timeout_loses_no_line(proxy: FaultProxy) -> None:
     name = "late-console"
-    tr = _transport(proxy, name, segment_seconds=3600, retries=0, timeout=1.0)
+    tr = _transport(proxy, name, retries=0, timeout=1.0)
     run = mt.init(transport=tr, **{**OFF, "console": True})
     rule = proxy.fail("PUT", r"/output\.log\.segments/00000000$", "late", times=1)
     print("first line")
