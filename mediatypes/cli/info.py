@@ -12,12 +12,14 @@ from ..core.media import MANIFEST_SUFFIX, file_refs
 from ..errors import InvalidInputError
 from ..runs.files import RunFiles, history_sources, is_url, run_files
 from ._output import emit_json, wrap
+from ._storage import add_storage_option, storage_options
 from .validate import _manifests_in, is_run, is_run_dir
 
 EPILOG = """examples:
   mediatypes info out/cat.manifest.json
   mediatypes info runs/2024-demo --json
-  mediatypes info s3://bucket/team/run-7"""
+  mediatypes info s3://bucket/team/run-7
+  mediatypes info s3://bucket/run --storage-option endpoint_url=http://127.0.0.1:9000"""
 
 # manifest fields worth a mention, in display order
 _FIELDS = (
@@ -40,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("path", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the description as JSON on stdout")
+    add_storage_option(p)
     p.set_defaults(func=run)
 
 
@@ -85,8 +88,9 @@ def describe_run(run_dir: Path | RunFiles) -> dict[str, Any]:
     media: Counter[str] = Counter()
     rank_rows: Counter[int] = Counter()
     for rank, rels in history_sources(files):
-        for rel in rels:
-            for line in (files.read(rel) or b"").splitlines():
+        for rel, source in files.sources(rels):  # on object storage: a few fetched at once
+            data = (files.read(rel) or b"") if isinstance(source, Path) else source
+            for line in data.splitlines():
                 if not line.strip():
                     continue
                 try:
@@ -201,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     raw: str = args.path
     result: dict[str, Any]
     if is_url(raw) and not raw.startswith("file://"):
-        remote = run_files(raw)
+        remote = run_files(raw, storage_options(args))
         if not is_run(remote):
             raise InvalidInputError(f"info: no run (run.json or history) at {raw}")
         result = describe_run(remote)

@@ -9,10 +9,12 @@ from typing import Any
 
 from ..errors import InvalidInputError
 from ._output import emit_json, wrap
+from ._storage import add_storage_option, storage_options
 
 EPILOG = """examples:
   mediatypes recover runs/2024-demo     # then: mediatypes validate runs/2024-demo
-  mediatypes recover s3://bucket/team/run-7   # on object storage: writes summary and state only"""
+  mediatypes recover s3://bucket/team/run-7   # on object storage: writes summary and state only
+  mediatypes recover s3://bucket/run --storage-option endpoint_url=http://127.0.0.1:9000"""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--json", action="store_true", help="print the recovery report as JSON")
+    add_storage_option(p)
     p.set_defaults(func=run)
 
 
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     raw: str = args.run_dir
     path: Any
     if is_url(raw) and not raw.startswith("file://"):
-        path = run_files(raw)
+        path = run_files(raw, storage_options(args))
         ok = is_run(path)
     else:
         path = Path(raw[len("file://") :] if raw.startswith("file://") else raw)

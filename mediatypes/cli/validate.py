@@ -20,6 +20,7 @@ from ..core.media import MANIFEST_SUFFIX, file_refs
 from ..errors import MediaError
 from ..runs.files import RunFiles, history_sources, is_url, run_files
 from ._output import emit_json, wrap
+from ._storage import add_storage_option, storage_options
 
 __all__ = ["Problem", "check_manifest", "check_manifest_file", "check_path", "check_run"]
 
@@ -35,6 +36,7 @@ EPILOG = """examples:
   mediatypes validate out/                  # every *.manifest.json below out/
   mediatypes validate runs/2024-demo        # a whole run directory
   mediatypes validate a.manifest.json --json
+  mediatypes validate s3://bucket/runs --storage-option endpoint_url=http://127.0.0.1:9000
 
 exit code 1 when any problem is found."""
 
@@ -65,6 +67,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_storage_option(p)
     p.set_defaults(func=run)
 
 
@@ -263,8 +266,9 @@ def check_run(run_dir: Path | RunFiles) -> tuple[list[Problem], dict[str, int]]:
     if not sources:
         found.append(Problem(files.where("history.jsonl"), "$", "history file is missing"))
     for rank, rels in sources:
-        for rel in rels:
-            found += _check_history(files, rel, rank, counts)
+        for rel, source in files.sources(rels):  # on object storage: a few fetched at once
+            data = (files.read(rel) or b"") if isinstance(source, Path) else source
+            found += _check_history(files, rel, data, rank, counts)
     ranks = [rank for rank, _ in sources if rank is not None]
     if len(ranks) > 1 or _shared(meta):  # several processes logged into it (group="shared")
         counts["ranks"] = len(ranks)
@@ -320,10 +324,9 @@ def _count_media(obj: Any) -> int:
 
 
 def _check_history(
-    files: RunFiles, rel: str, rank: int | None, counts: dict[str, int]
+    files: RunFiles, rel: str, data: bytes, rank: int | None, counts: dict[str, int]
 ) -> list[Problem]:
     found: list[Problem] = []
-    data = files.read(rel) or b""
     lines = data.split(b"\n")
     complete = data.endswith(b"\n") or not data
     schema_name = _schema_for("history.jsonl")
@@ -366,9 +369,11 @@ def is_run(files: RunFiles) -> bool:
     return files.exists("run.json") or bool(history_sources(files))
 
 
-def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
-    """Problems of a run at a URL, or of every run below a URL prefix."""
-    files = run_files(url)
+def check_url(
+    url: str, options: dict[str, Any] | None = None
+) -> tuple[list[Problem], dict[str, int]]:
+    """Problems of a run at a URL, or of every run below a URL prefix (``options``: fsspec's)."""
+    files = run_files(url, options)
     if is_run(files):
         run_found, run_counts = check_run(files)
         return run_found, {"runs": 1, **run_counts}
@@ -378,7 +383,7 @@ def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
     found: list[Problem] = []
     counts = {"runs": 0, "rows": 0, "media": 0, "manifest_files": 0}
     for rel in runs:
-        run_found, run_counts = check_run(run_files(f"{url.rstrip('/')}/{rel}"))
+        run_found, run_counts = check_run(run_files(f"{url.rstrip('/')}/{rel}", options))
         found += run_found
         counts["runs"] += 1
         for k, v in run_counts.items():
@@ -386,12 +391,14 @@ def check_url(url: str) -> tuple[list[Problem], dict[str, int]]:
     return found, counts
 
 
-def check_path(path: Path | str) -> tuple[list[Problem], dict[str, int]]:
+def check_path(
+    path: Path | str, options: dict[str, Any] | None = None
+) -> tuple[list[Problem], dict[str, int]]:
     """Problems of one command-line PATH (manifest file, folder of manifests, run dir, or the URL
-    of a run or of a prefix holding runs)."""
+    of a run or of a prefix holding runs; ``options``: fsspec's, for URLs)."""
     if isinstance(path, str):
         if is_url(path) and not path.startswith("file://"):
-            return check_url(path)
+            return check_url(path, options)
         path = Path(path[len("file://") :] if path.startswith("file://") else path)
     if is_run_dir(path):
         run_found, run_counts = check_run(path)
@@ -433,7 +440,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     totals: dict[str, int] = {}
     for raw in args.paths:
-        found, counts = check_path(raw)
+        found, counts = check_path(raw, storage_options(args))
         problems += found
         for k, v in counts.items():
             totals[k] = totals.get(k, 0) + v

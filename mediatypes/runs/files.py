@@ -17,7 +17,6 @@ History layouts a run may hold (the reader merges them, see ``history_sources``)
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -261,7 +260,3 @@ def history_sources(files: RunFiles) -> list[tuple[int | None, list[str]]]:
 def segments_of(files: RunFiles, rel: str) -> list[str]:
     """The segments ``<rel>.segments/<seq>`` of a file kept as segments on object storage."""
     return [p for p in files.listing(rel + SEGMENTS) if p.rsplit("/", 1)[-1].isdigit()]
-
-
-def digest(data: bytes) -> tuple[str, int]:
-    return hashlib.sha256(data).hexdigest(), len(data)

@@ -102,6 +102,7 @@ def wait_for_ranks(files: Any, world_size: int, timeout: float) -> tuple[list[in
     from .reader import live_writer, read_json
 
     deadline = time.monotonic() + timeout
+    pause = 0.05
     done: dict[int, bool] = {0: True}
     while True:
         for r in range(1, world_size):
@@ -118,7 +119,9 @@ def wait_for_ranks(files: Any, world_size: int, timeout: float) -> tuple[list[in
                 done[r] = False
         if len(done) == world_size or time.monotonic() > deadline:
             break
-        time.sleep(0.05)
+        time.sleep(pause)
+        if files.local is None:  # on object storage every look is a request or two: back off
+            pause = min(2 * pause, 0.5)
     finished = sorted(r for r, ok in done.items() if ok)
     missing = sorted(set(range(world_size)) - set(done))
     return finished, missing

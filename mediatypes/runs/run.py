@@ -17,6 +17,7 @@ import threading
 import time
 import warnings
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
@@ -433,7 +434,15 @@ class Run:
         object storage this also cuts a history segment now."""
         self._writer.flush()
         self._capture.flush()
-        self.transport.sync(force=True)
+        try:
+            self.transport.sync(force=True)
+        except TransportError as exc:
+            if getattr(exc, "retained", False):  # the same outage, told now: not again at log()
+                for _ in range(len(self._errors)):
+                    queued = self._errors.popleft()
+                    if not getattr(queued[2], "retained", False):
+                        self._errors.append(queued)
+            raise
         self._write_summary(wait=True)
         if self._meta_dirty:
             self._write_meta()
@@ -443,7 +452,7 @@ class Run:
         self._errors.clear()
         where = f"`{key}` at step {step}" if key else "the run's background writer"
         if isinstance(exc, MediaError):
-            if hasattr(exc, "add_note"):
+            if key and hasattr(exc, "add_note"):
                 exc.add_note(f"(raised while writing {where} in the background)")
             raise exc
         from ..errors import EncodingError
@@ -467,18 +476,24 @@ class Run:
             self.history.commit(close=True)
             self._writer.close()
             self._capture.stop()
-            with contextlib.suppress(TransportError):  # kept by the transport: close() retries
+            with _kept():
                 self.transport.sync(force=True)  # every row stored before the state says so
             state = "finished" if code == 0 else "failed"
             if self._rank is not None:
-                self._write_rank_state(
-                    state, exit_code=code, finished_at=time.time(), rows=self.history.current_step
-                )
+                with _kept():
+                    self._write_rank_state(
+                        state,
+                        exit_code=code,
+                        finished_at=time.time(),
+                        rows=self.history.current_step,
+                    )
                 if self._rank == 0:
                     self._finish_group()
-            self._write_summary(wait=True)
+            with _kept():
+                self._write_summary(wait=True)
             self._meta.update(state=state, exit_code=code, finished_at=time.time())
-            self._write_meta()
+            with _kept():
+                self._write_meta()
         finally:
             self.transport.close()
             _forget(self)
@@ -551,6 +566,17 @@ class Run:
 
 
 # ---- module level ---------------------------------------------------------------------------
+@contextlib.contextmanager
+def _kept() -> Iterator[None]:
+    """Go on finishing when the transport could not store something *and kept it* (object
+    storage: ``close()`` tries again and raises what is still not stored, naming its copy)."""
+    try:
+        yield
+    except TransportError as exc:
+        if not getattr(exc, "retained", False):
+            raise
+
+
 def _forget(run: Run) -> None:
     global _current
     _live.discard(run)

@@ -12,12 +12,16 @@ whole and never appended to::
     <run>/media/<key>_<sha256[:20]>.<ext>   content-addressed, written once (skipped if present)
     <run>/ranks/<rank>.json                 each process's state (group="shared" only)
 
-Every upload happens on the run's background threads (the row flusher, the media encoders), never
-in ``log()``. A failed upload is retried ``retries`` times with exponential backoff; after that
-the data stays in memory for the next attempt (every ``cooldown`` seconds), a copy is written
-below the spill folder (``$MEDIATYPES_SPILL_DIR``, default ``~/.cache/mediatypes/spill``, at the
-same path as the object), and a ``TransportError`` naming the URL, the cause and the copy is
-raised at the next ``log()`` / ``finish()``. Committed segments are never rewritten.
+Every upload happens on the run's background threads (rows on the row flusher, media on ``UPLOADS``
+upload threads fed by the encoders; a history segment is stored only after the media its rows
+name), never in ``log()``. A failed upload is retried ``retries`` times with exponential backoff;
+after that the data stays queued for the next round (every ``cooldown`` seconds; rows and whole
+objects in memory, a media object as its spilled copy, its row keeping the manifest), a copy of
+everything not stored yet is written below the spill folder (``$MEDIATYPES_SPILL_DIR``, default
+``~/.cache/mediatypes/spill``, at the same paths as in the run), and a ``TransportError`` naming
+the object, the store's answer and the copy is raised once at the next ``log()`` (and by every
+``flush()`` / ``finish()`` that cannot store everything). Committed segments are never rewritten,
+and every attempt at a segment carries the same rows.
 
 Credentials and endpoints are fsspec's: ``storage_options`` (``init(storage_options={...})``,
 ``open_run(url, storage_options={...})``), the environment (``AWS_ENDPOINT_URL``,
@@ -29,10 +33,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import shlex
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +65,10 @@ _BACKENDS.update(abfs="adlfs", abfss="adlfs")
 # errors a retry cannot fix (s3fs maps NoSuchBucket / AccessDenied to these)
 _PERMANENT = (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError)
 FETCH_BATCH = 16  # history segments fetched concurrently when reading a run
+SEGMENT_CACHE_BYTES = 256 << 20  # history segments a reader keeps in memory (RemoteRunFiles)
+_SEGMENT = re.compile(r"^history/\d+/\d+\.jsonl$")
 STREAM_BYTES = 1 << 20  # an appended stream is cut into a segment at this size (or on time)
+UPLOADS = 8  # media uploads in flight at once (their own threads: each waits a round trip)
 
 
 def filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple[Any, str]:
@@ -117,7 +127,21 @@ def clean_rel(rel: str, url: str) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
-    """``Type: message`` of a third-party error (timeouts often carry no message)."""
+    """What went wrong, for users: the store's own answer when there is one (``HTTP 500
+    InternalError: We encountered an internal error.``, found on the botocore error s3fs raises
+    from), else ``Type: message`` (timeouts often carry no message)."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        response = getattr(e, "response", None)
+        if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+            error = response["Error"]
+            status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+            code, message = error.get("Code"), error.get("Message")
+            head = " ".join(str(x) for x in (f"HTTP {status}" if status else None, code) if x)
+            return f"{head}: {message}" if message else head
+        e = e.__cause__ or e.__context__
     text = str(exc).strip()
     if not text and isinstance(exc, TimeoutError):
         text = "no answer before the timeout"
@@ -148,12 +172,17 @@ class RemoteRunFiles(RunFiles):
         # forever. fsspec's async filesystems take ``timeout=`` and cancel the call.
         from fsspec.asyn import AsyncFileSystem
 
+        self.timeout = float(timeout or 0)
         self._kw: dict[str, Any] = (
             {"timeout": float(timeout)} if isinstance(fs, AsyncFileSystem) and timeout else {}
         )
         self.root = root
         self.url = url.rstrip("/")
         self.local = None
+        self._lock = threading.Lock()
+        self._versions: dict[str, tuple[Any, ...]] = {}  # rel -> (size, etag) when last listed
+        self._segments: dict[str, tuple[tuple[Any, ...], bytes]] = {}  # history segments read
+        self._held = 0  # bytes in _segments
         protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
         # file://: fsspec writes in place; a temp file + rename keeps "replaced whole" true
         self._posix = "file" in protocols or "local" in protocols
@@ -161,10 +190,25 @@ class RemoteRunFiles(RunFiles):
     def key(self, rel: str) -> str:
         return f"{self.root}/{clean_rel(rel, self.url)}"
 
+    def _stale(self, key: str) -> bool:
+        """Forget the cached listing of ``key``'s folder, if there is one; True when there was.
+        fsspec answers "no such file" from a folder listing it cached earlier, but this run may
+        have been written since (by this process or another), so a miss is asked again."""
+        parent = self.fs._parent(key)
+        if parent not in self.fs.dircache:
+            return False
+        self.fs.invalidate_cache(parent)
+        return True
+
     def read(self, rel: str) -> bytes | None:
         key = self.key(rel)
         try:
-            return bytes(self.fs.cat_file(key, **self._kw))
+            try:
+                return bytes(self.fs.cat_file(key, **self._kw))
+            except FileNotFoundError:
+                if not self._stale(key):
+                    raise
+                return bytes(self.fs.cat_file(key, **self._kw))
         except (FileNotFoundError, IsADirectoryError):
             return None
         except Exception as exc:
@@ -176,7 +220,10 @@ class RemoteRunFiles(RunFiles):
         except MediaError:
             return False
         try:
-            return bool(self.fs.isfile(key, **self._kw))
+            found = bool(self.fs.isfile(key, **self._kw))
+            if not found and self._stale(key):
+                found = bool(self.fs.isfile(key, **self._kw))
+            return found
         except FileNotFoundError:
             return False
         except Exception as exc:
@@ -185,7 +232,10 @@ class RemoteRunFiles(RunFiles):
     def _find(self, prefix: str, detail: bool) -> Any:
         base = self.key(prefix) if prefix else self.root
         try:
-            self.fs.invalidate_cache(base)  # another process may have written since
+            # another process may have written since: forget the listings below ``base`` too
+            self.fs.invalidate_cache(base)
+            for cached in [k for k in self.fs.dircache if k.startswith(base + "/")]:
+                self.fs.dircache.pop(cached, None)
             return self.fs.find(base, detail=detail, **self._kw)
         except FileNotFoundError:
             return {} if detail else []
@@ -195,8 +245,16 @@ class RemoteRunFiles(RunFiles):
     def _rel(self, key: str) -> str:
         return key[len(self.root) + 1 :] if key.startswith(self.root + "/") else key
 
+    def _listed(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """``{rel: fsspec info}`` below ``prefix``; remembers each file's version (for the
+        segment cache)."""
+        found = {self._rel(k): v for k, v in self._find(prefix, True).items()}
+        with self._lock:
+            self._versions.update((rel, _version(info)) for rel, info in found.items())
+        return found
+
     def listing(self, prefix: str = "") -> list[str]:
-        return sorted(self._rel(k) for k in self._find(prefix, False))
+        return sorted(self._listed(prefix))
 
     def folders(self) -> list[str]:
         """One listing call with a delimiter (not a walk of every object below)."""
@@ -213,8 +271,7 @@ class RemoteRunFiles(RunFiles):
         return sorted(n for n in names if n and "/" not in n)
 
     def sizes(self) -> dict[str, int]:
-        found = self._find("", True)
-        return {self._rel(k): int(v.get("size") or 0) for k, v in found.items()}
+        return {rel: int(info.get("size") or 0) for rel, info in self._listed("").items()}
 
     def sha256(self, rel: str) -> tuple[str, int] | None:
         data = self.read(rel)
@@ -249,18 +306,47 @@ class RemoteRunFiles(RunFiles):
         return ObjectStore(self.replace, self.exists, self.remove)
 
     def sources(self, rels: list[str]) -> Iterator[tuple[str, bytes | Path]]:
+        """History files a few at a time; a segment read before (and listed with the same
+        version since) comes from memory: segments are never rewritten, so a reader asked for
+        its rows again (``history(samples=)`` reads them twice, a viewer polls a live run)
+        fetches only new ones."""
         for i in range(0, len(rels), FETCH_BATCH):
             batch = rels[i : i + FETCH_BATCH]
-            keys = [self.key(r) for r in batch]
+            got = {rel: data for rel in batch if (data := self._recall(rel)) is not None}
+            keys = {self.key(r): r for r in batch if r not in got}
             try:
-                got = self.fs.cat(keys, on_error="return", **self._kw) if len(keys) > 1 else {}
+                if len(keys) > 1:
+                    fetched = self.fs.cat(list(keys), on_error="return", **self._kw)
+                    got.update((keys[k], v) for k, v in fetched.items() if isinstance(v, bytes))
             except Exception as exc:
                 raise _fail("reading", self.where(batch[0]), exc) from exc
-            for rel, key in zip(batch, keys, strict=True):
-                data = got.get(key) if len(keys) > 1 else None
-                if not isinstance(data, bytes):  # one at a time: a clear error for this one
+            for rel in batch:
+                data = got.get(rel)
+                if data is None:  # one at a time: a clear error for this one
                     data = self.read_bytes(rel)
+                self._remember(rel, data)
                 yield rel, data
+
+    def _recall(self, rel: str) -> bytes | None:
+        with self._lock:
+            hit = self._segments.get(rel)
+            version = self._versions.get(rel)
+        return hit[1] if hit is not None and version is not None and hit[0] == version else None
+
+    def _remember(self, rel: str, data: bytes) -> None:
+        if not _SEGMENT.match(rel):
+            return
+        with self._lock:
+            version = self._versions.get(rel)
+            if version is None or version[0] != len(data):  # not listed, or changed meanwhile
+                return
+            old = self._segments.pop(rel, None)
+            self._held -= len(old[1]) if old else 0
+            # full: keep what is there (a reader goes in order; evicting the first segments to
+            # make room for the last would miss every one of them on the next pass)
+            if self._held + len(data) <= SEGMENT_CACHE_BYTES:
+                self._segments[rel] = (version, data)
+                self._held += len(data)
 
     def cache_dir(self) -> Path:
         """Where files of this run are downloaded to for loading media (content-addressed files
@@ -373,6 +459,7 @@ class ObjectStoreTransport(Transport):
         self.dir = None
         self.segment_rows = max(1, int(segment_rows))
         self.segment_seconds = float(segment_seconds)
+        self._s3 = self.url.split("://", 1)[0].lower() in ("s3", "s3a")
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.cooldown = float(cooldown)
@@ -390,9 +477,18 @@ class ObjectStoreTransport(Transport):
         self._seq = 0
         self._streams: dict[str, bytearray] = {}
         self._stream_seq: dict[str, int] = {}
-        self._pending: dict[str, bytes] = {}  # whole objects waiting for upload
+        self._cut: tuple[int, int] | None = None  # (rows, bytes) of the segment being stored
+        self._stream_cut: dict[str, int] = {}  # the same for each stream: bytes
+        # whole objects waiting for upload: bytes, or the path of their spilled copy (media)
+        self._pending: dict[str, bytes | Path] = {}
+        self._news: list[tuple[str, BaseException]] = []  # media failures not reported yet
+        self._uploader: ThreadPoolExecutor | None = None  # media uploads (started on first use)
+        self._uploading: set[Future[None]] = set()
+        self._upload_slots = threading.Semaphore(UPLOADS)
         self._last_cut = time.monotonic()
         self._retry_at = 0.0
+        self._outage = False  # a failure was raised and no round has succeeded since
+        self._stored_any = False  # nothing stored yet: a permanent failure means a wrong setup
         self._spilled: dict[str, Path] = {}
         self._store: ObjectStore | None = None
         self._opened = False
@@ -420,7 +516,7 @@ class ObjectStoreTransport(Transport):
     def media_store(self) -> Store:
         if self._store is None:
             exists = (lambda rel: False) if self._fresh else self.files.exists
-            self._store = ObjectStore(self._put_media, exists, self.files.remove)
+            self._store = ObjectStore(self._put_media, exists, self._remove_media)
         return self._store
 
     def _file_rel(self, name: str) -> str:
@@ -473,9 +569,11 @@ class ObjectStoreTransport(Transport):
         if self._closed:
             return
         try:
-            self._push(force=True)
+            self._push(force=True, final=True)
         finally:
             self._closed = True
+            if self._uploader is not None:
+                self._uploader.shutdown(wait=True)
 
     # ---- uploads ----------------------------------------------------------------------------
     def _replace(self, rel: str, data: bytes) -> None:
@@ -483,56 +581,90 @@ class ObjectStoreTransport(Transport):
             self._pending[rel] = bytes(data)
         self._push(force=False)
 
-    def _push(self, force: bool) -> None:
+    def _push(self, force: bool, final: bool = False) -> None:
         """Upload what is due: history segments, stream segments, then whole objects (so a
         run.json saying "finished" is never stored before the rows it counts). After a failed
-        round everything not stored yet is copied below the spill folder."""
+        round everything not stored yet is copied below the spill folder; ``final``: the last
+        round (finish), whose error says how to complete the run from that copy."""
         with self._io:
             now = time.monotonic()
-            if not force and now < self._retry_at:
-                return  # waiting out a failure: the data stays queued
-            due = force or now - self._last_cut >= self.segment_seconds
             errors: list[tuple[str, BaseException]] = []
-            self._push_history(due, errors)
-            self._push_streams(due, errors)
-            if due and not errors:
-                self._last_cut = now
+            ran = force or now >= self._retry_at  # else waiting out a failure: data stays queued
+            if force:  # flush()/finish(): every media object logged so far is stored first
+                self._wait_uploads()
+            if ran:
+                due = force or now - self._last_cut >= self.segment_seconds
+                self._push_history(due, errors)
+                self._push_streams(due, errors)
+                if due and not errors:
+                    self._last_cut = now
+                self._push_pending(errors)
+                self._retry_at = time.monotonic() + self.cooldown if errors else 0.0
             with self._lock:
-                pending = list(self._pending.items())
-            for rel, data in pending:
-                if self._try(rel, data, errors):
-                    with self._lock:
-                        if self._pending.get(rel) is data:
-                            del self._pending[rel]
+                news, self._news = self._news, []
+                if not errors:  # media that failed on an encoder thread and are still queued
+                    errors = [(rel, cause) for rel, cause in news if rel in self._pending]
+            if not errors:
+                if ran:
+                    self._outage = False
+                return
+            failure = self._failure(*errors[0], final=final)  # also refreshes the copy
+            # background rounds report an outage once (the user knows already); flush() and
+            # finish() always say what they could not store
+            if force or not self._outage:
+                self._outage = True
+                raise failure
+
+    def _push_pending(self, errors: list[tuple[str, BaseException]]) -> None:
+        with self._lock:
+            pending = list(self._pending.items())
+        for rel, item in pending:
             if errors:
-                self._retry_at = time.monotonic() + self.cooldown
-                raise self._failure(*errors[0], kept=True)
-            self._retry_at = 0.0
+                return
+            try:
+                data = item.read_bytes() if isinstance(item, Path) else item
+            except OSError as exc:  # its spilled copy is gone: nothing is left to upload
+                errors.append((rel, exc))
+            else:
+                if not self._try(rel, data, errors):
+                    return
+            with self._lock:
+                if self._pending.get(rel) is item:
+                    del self._pending[rel]
 
     def _push_history(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
-        """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well."""
+        """Full segments of exactly ``segment_rows`` rows; when ``due``, the rest as well.
+
+        A segment keeps the rows of its first attempt until it is stored: an attempt that timed
+        out may still land later, and it must not replace a retry holding more rows."""
         while not errors:
             with self._lock:
-                if self._nrows >= self.segment_rows:
-                    n, end = self.segment_rows, _nth_newline(self._rows, self.segment_rows)
-                elif due and self._rows:
-                    n, end = self._nrows, len(self._rows)
-                else:
-                    return
+                if self._cut is None:
+                    if self._nrows >= self.segment_rows:
+                        self._cut = (self.segment_rows, _nth_newline(self._rows, self.segment_rows))
+                    elif due and self._rows:
+                        self._cut = (self._nrows, len(self._rows))
+                    else:
+                        return
+                n, end = self._cut
                 data, seq = bytes(self._rows[:end]), self._seq
+            self._wait_uploads()  # a stored row never names a media object not stored yet
             if not self._try(f"{self._history_prefix()}/{seq:08d}.jsonl", data, errors):
                 return
             with self._lock:
                 del self._rows[:end]  # rows appended meanwhile stay for the next segment
                 self._nrows -= n
                 self._seq = seq + 1
+                self._cut = None
 
     def _push_streams(self, due: bool, errors: list[tuple[str, BaseException]]) -> None:
+        """Stream segments (console output, system metrics), cut like history segments."""
         with self._lock:
+            for rel, buf in self._streams.items():
+                if rel not in self._stream_cut and buf and (due or len(buf) >= STREAM_BYTES):
+                    self._stream_cut[rel] = len(buf)
             ready = [
-                (rel, bytes(buf))
-                for rel, buf in self._streams.items()
-                if buf and (due or len(buf) >= STREAM_BYTES)
+                (rel, bytes(self._streams[rel][:cut])) for rel, cut in self._stream_cut.items()
             ]
         for rel, data in ready:
             if errors:
@@ -548,6 +680,7 @@ class ObjectStoreTransport(Transport):
                 self._stream_seq[rel] = seq + 1
                 with self._lock:
                     del self._streams[rel][: len(data)]
+                    del self._stream_cut[rel]
 
     def _try(self, rel: str, data: bytes, errors: list[tuple[str, BaseException]]) -> bool:
         """One upload; a failure is added to ``errors`` (and stops the round)."""
@@ -573,6 +706,7 @@ class ObjectStoreTransport(Transport):
                 if isinstance(last, _PERMANENT):  # no such bucket, access denied: say so now
                     break
                 continue
+            self._stored_any = True
             spilled = self._spilled.pop(rel, None)
             if spilled is not None:
                 with contextlib.suppress(OSError):
@@ -581,59 +715,152 @@ class ObjectStoreTransport(Transport):
         return last
 
     def _put_media(self, rel: str, data: bytes) -> None:
-        """A media object: not kept in memory on failure (its row goes on without it), so the
-        copy is written now and the error raised to the encoder (reported by the run)."""
-        cause = self._put(rel, data)
-        if cause is not None:
-            self._spill(rel, data)
-            raise self._failure(rel, cause, kept=False) from cause
+        """A media object, from an encoder thread: handed to the upload threads, so the encoder
+        goes on with the next value instead of waiting a round trip (at most ``UPLOADS`` in
+        flight; beyond that the encoder waits, which bounds memory). Segments wait for the
+        uploads before them (``_wait_uploads``)."""
+        self._upload_slots.acquire()
+        try:
+            with self._lock:
+                if self._uploader is None:
+                    self._uploader = ThreadPoolExecutor(UPLOADS, "mediatypes-upload")
+                future = self._uploader.submit(self._upload_media, rel, data)
+                self._uploading.add(future)
+        except RuntimeError:  # the interpreter is shutting down (a run finished at exit)
+            self._upload_slots.release()
+            self._upload_media(rel, data)
+            return
+        future.add_done_callback(self._uploaded)
 
-    def _failure(self, rel: str, cause: BaseException, kept: bool) -> TransportError:
-        """The error users see: URL, cause, what happens to the data, where its copy is."""
-        copied = self._spill_everything() if kept else self._spill_dir().is_dir()
-        where = (
-            f"a copy of everything not stored yet is below {self._spill_dir()} (same paths as "
-            "in the run: upload it there if this process cannot)"
-            if copied
-            else "no local copy could be written"
-        )
-        then = (
-            f"The data is kept in memory and retried every {self.cooldown:g} s; {where}."
-            if kept
-            else f"The value is left out of its row; {where}."
-        )
-        tries = "" if isinstance(cause, _PERMANENT) else f" after {self.retries + 1} attempt(s)"
-        error = TransportError(
-            f"cannot write {self.url}/{rel}{tries} ({describe_error(cause)}). {then}"
-        )
-        error.retained = kept  # type: ignore[attr-defined]
+    def _uploaded(self, future: Future[None]) -> None:
+        with self._lock:
+            self._uploading.discard(future)
+        self._upload_slots.release()
+
+    def _wait_uploads(self) -> None:
+        with self._lock:
+            running = list(self._uploading)
+        if running:
+            wait(running)
+
+    def _upload_media(self, rel: str, data: bytes) -> None:
+        """If the object cannot be stored, its row keeps the manifest and the object joins the
+        queue (read back from its spilled copy, so a long outage does not hold every image in
+        memory); the next round retries and reports it."""
+        cause = self._put(rel, data)
+        if cause is None:
+            return
+        copy = self._spill(rel, data)
+        with self._lock:
+            self._pending[rel] = copy or bytes(data)
+            self._news.append((rel, cause))
+        self._retry_at = max(self._retry_at, time.monotonic() + self.cooldown)
+
+    def _remove_media(self, rel: str) -> None:
+        """Undo a media write (a media object whose later file failed): also from the queue."""
+        with self._lock:
+            self._pending.pop(rel, None)
+        copy = self._spilled.pop(rel, None)
+        if copy is not None:
+            copy.unlink(missing_ok=True)
+        self.files.remove(rel)
+
+    def _failure(self, rel: str, cause: BaseException, *, final: bool = False) -> TransportError:
+        """The error users see: which object, the store's answer, what happens to the data, and
+        where its copy is (everything not stored yet is copied below the spill folder now)."""
+        n = self.retries + 1
+        tries = "" if isinstance(cause, _PERMANENT) else f" ({n} attempt{'s' * (n > 1)})"
+        why = describe_error(cause)
+        if isinstance(cause, TimeoutError) and self.files.timeout:
+            why = f"no answer within {self.files.timeout:g} s (the transport's `timeout`)"
+        text = f"cannot store {self.url}/{rel}: {why}{tries}."
+        if isinstance(cause, _PERMANENT):  # no such bucket, access denied: retrying won't help
+            where = "`storage_options`" + (
+                " or AWS_ENDPOINT_URL / AWS_PROFILE / AWS_ACCESS_KEY_ID" if self._s3 else ""
+            )
+            text += f" Check the bucket name, the endpoint and the credentials ({where})."
+            if not self._stored_any and not final:  # the run's first write: it never started
+                error = TransportError(text)
+                error.__cause__ = cause
+                return error
+        spill = self._spill_dir()
+        unstored, copied = self._spill_everything()
+        if final:
+            names = ", ".join(unstored[:3]) + (", …" if len(unstored) > 3 else "")
+            text += f" finish(): {len(unstored)} object(s) of the run are not stored ({names})"
+            if copied:
+                upload = f"aws s3 cp --recursive {shlex.quote(str(spill))} {self.url}"
+                text += (
+                    f"; their copies are in {spill}, at the same paths as in the run. Upload that "
+                    f"folder into {self.url} to complete the run"
+                    + (f" (`{upload}`)" if self._s3 else "")
+                    + f", or run `mediatypes recover {self.url}` to close it without them."
+                )
+            else:
+                text += (
+                    f", and no local copy could be written below {spill}: what is not stored is "
+                    "lost when this process exits."
+                )
+        else:
+            if rel.startswith("media/"):
+                text += " The row that logged it keeps its manifest."
+            text += (
+                " Nothing is lost yet: it stays queued in this process and is retried every "
+                f"{self.cooldown:g} s until finish(); "
+                + (
+                    f"meanwhile everything not stored yet is copied to {spill}."
+                    if copied
+                    else f"no local copy could be written below {spill}."
+                )
+            )
+        error = TransportError(text)
+        error.retained = not final  # type: ignore[attr-defined]
         error.__cause__ = cause
         return error
 
     def _spill_dir(self) -> Path:
         return self._spill_root / sanitize_key(self.url.replace("://", "/"))
 
-    def _spill_everything(self) -> bool:
-        """Copy every object, row and stream byte not stored yet below the spill folder."""
+    def _spill_everything(self) -> tuple[list[str], bool]:
+        """Copy every object, row and stream byte not stored yet below the spill folder; returns
+        their paths and whether every copy is there."""
         with self._lock:
             items = list(self._pending.items())
-            if self._rows:
-                items.append((f"{self._history_prefix()}/{self._seq:08d}.jsonl", bytes(self._rows)))
+            # as the segments they will be: the one being stored (its rows fixed), then the rest
+            history = f"{self._history_prefix()}/{{:08d}}.jsonl"
+            end = self._cut[1] if self._cut else len(self._rows)
+            for i, part in enumerate((self._rows[:end], self._rows[end:])):
+                if part:
+                    items.append((history.format(self._seq + i), bytes(part)))
             for rel, buf in self._streams.items():
-                if buf:
-                    seq = self._stream_seq.get(rel, 0)
-                    items.append((f"{rel}{SEGMENTS}/{seq:08d}", bytes(buf)))
-        return all(self._spill(rel, data) for rel, data in items)
+                seq = self._stream_seq.get(rel, 0)
+                end = self._stream_cut.get(rel, len(buf))
+                for i, part in enumerate((buf[:end], buf[end:])):
+                    if part:
+                        items.append((f"{rel}{SEGMENTS}/{seq + i:08d}", bytes(part)))
+        copied = [
+            item.is_file() if isinstance(item, Path) else self._spill(rel, item) is not None
+            for rel, item in items
+        ]
+        return [rel for rel, _ in items], all(copied)
 
-    def _spill(self, rel: str, data: bytes) -> bool:
+    def _spill(self, rel: str, data: bytes) -> Path | None:
+        """Write a copy of ``rel`` below the spill folder; its path, or None when that failed."""
         target = self._spill_dir() / rel
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, data)
         except OSError:
-            return False
+            return None
         self._spilled[rel] = target
-        return True
+        return target
+
+
+def _version(info: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells two versions of an object apart in a listing: size and ETag (S3, GCS, Azure)
+    or modification time (local files)."""
+    tag = info.get("ETag") or info.get("etag") or info.get("mtime") or info.get("LastModified")
+    return int(info.get("size") or 0), str(tag)
 
 
 def _nth_newline(buf: bytearray, n: int) -> int:

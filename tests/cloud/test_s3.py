@@ -120,10 +120,12 @@ def _fs_replace(bucket: str, url: str, key: str) -> None:
 
 def test_media_objects_are_written_once(bucket: str) -> None:
     url = f"s3://{bucket}/dedup"
-    store = ObjectStoreTransport(url).media_store()
+    tr = ObjectStoreTransport(url)
+    store = tr.media_store()
     ref, created = store.put("k", b"same bytes", "bin")
     again, created_again = store.put("k", b"same bytes", "bin")
     assert created and not created_again and ref == again
+    tr.sync(force=True)  # uploads run on threads of their own; a forced sync waits for them
     # a second writer (another process) finds the object there and does not write it again
     other = ObjectStoreTransport(url).media_store()
     assert other.put("k", b"same bytes", "bin") == (ref, False)
@@ -167,7 +169,10 @@ def test_init_fails_fast_on_a_missing_bucket(
     t0 = time.monotonic()
     with pytest.raises(TransportError) as info:
         mt.init(transport="s3://no-such-bucket-here/run", storage_options=FAST_FAIL, **OFF)
-    assert "s3://no-such-bucket-here/run/run.json" in str(info.value)
+    text = str(info.value)
+    assert "s3://no-such-bucket-here/run/run.json: HTTP 404 NoSuchBucket" in text, text
+    assert "Check the bucket name, the endpoint and the credentials" in text, text
+    assert "queued" not in text and not any(tmp_path.iterdir())  # the run never started
     assert time.monotonic() - t0 < 60
 
 
@@ -182,3 +187,52 @@ def test_file_urls_write_the_object_layout_locally(tmp_path: Any) -> None:
     assert [row["x"] for row in mt.open_run(tmp_path / "r").rows()] == [0, 1, 2]
     assert problems(tmp_path / "r") == []
     assert cli("validate", tmp_path / "r").returncode == 0
+
+
+def test_a_reader_sees_what_another_writer_stored_after_it_listed(
+    bucket: str,
+) -> None:
+    """fsspec keeps the folder listings of a filesystem instance (shared by every reader with
+    the same options): a file another writer stored after a listing must still be found."""
+    url = f"s3://{bucket}/live"
+    # the writer is another filesystem instance, as another process would be
+    tr = ObjectStoreTransport(url, segment_rows=5, storage_options={"skip_instance_cache": True})
+    run = mt.init(transport=tr, **OFF)
+    for i in range(5):
+        run.log({"x": i})
+    run.flush()
+    assert [row["x"] for row in mt.open_run(url).rows()] == list(range(5))
+    assert not mt.open_run(url).exists("ranks/1.json")
+    for i in range(5, 10):
+        run.log({"x": i})
+    run.flush()
+    tr.files.replace("ranks/1.json", b"{}")
+    again = mt.open_run(url)
+    assert [row["x"] for row in again.rows()] == list(range(10))
+    assert again.exists("ranks/1.json") and again.read_bytes("ranks/1.json") == b"{}"
+    run.finish()
+
+
+def test_cli_reads_urls_with_storage_options(
+    bucket: str, s3: MotoServer, monkeypatch: Any, capsys: Any
+) -> None:
+    url = f"s3://{bucket}/opts"
+    with mt.init(transport=url, **OFF) as run:
+        run.log({"x": 1, "img": mt.Image(_image(1))})
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    options = [
+        *("--storage-option", f"endpoint_url={s3.endpoint}"),
+        *("--storage-option", 'config_kwargs={"retries": {"total_max_attempts": 1}}'),
+    ]
+    code, report = cli_json("validate", url, *options)
+    assert code == 0 and report["ok"] and report["checked"]["rows"] == 1, report
+    code, report = cli_json("info", url, *options)
+    assert code == 0 and report["rows"] == 1
+    code, report = cli_json("recover", url, *options)
+    assert code == 0 and report["recovered"] is False
+    from mediatypes.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["info", url, "--storage-option", "no-equals-sign"])
+    assert exit_info.value.code == 2
+    assert "KEY=VALUE" in capsys.readouterr().err

@@ -1,6 +1,7 @@
-"""Faults on S3 (moto's real server): the server paused or stopped mid-run, failing segment
-writes, a process killed between segments. Committed segments stay readable, errors are clear
-``TransportError``s, no row is lost or duplicated, nothing is corrupted."""
+"""Faults on S3 (moto's real server): the server paused or stopped mid-run, a process killed
+between segments. Committed segments stay readable, errors are clear ``TransportError``s, no row
+is lost or duplicated, nothing is corrupted. Single failing requests (segments, media, summary,
+run.json) through a fault-injecting proxy: ``test_s3_proxy.py``."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ def _steps(rows: Any) -> list[int]:
 
 
 def _spill_dir(message: str) -> Path:
-    return Path(message.split("is below ")[1].split(" (same paths")[0])
+    """The spill folder the message names (a copy of what was not stored)."""
+    word = next(w for w in message.split() if "/spill/" in w)
+    return Path(word.rstrip(".,;`"))
 
 
 def _spilled_steps(spill: Path) -> list[int]:
@@ -59,7 +62,8 @@ def test_a_paused_server_delays_rows_and_loses_none(fault_s3: MotoServer, tmp_pa
     with pytest.raises(TransportError) as info:  # the forced segment write fails
         run.flush()
     text = str(info.value)
-    assert "s3://test/paused/history/0/00000002.jsonl" in text and "Timeout" in text, text
+    assert "s3://test/paused/history/0/00000002.jsonl" in text, text
+    assert "no answer within 2 s" in text, text
     spill = _spill_dir(text)
     assert spill == tmp_path / "spill" / "s3" / "test" / "paused"
     spilled = _spilled_steps(spill)
@@ -152,31 +156,3 @@ while True:
     assert {rel: after.read_bytes(rel) for rel in after.files.listing("history")} == before
     code_, report = cli_json("validate", url)
     assert code_ == 0 and report["checked"]["rows"] == len(steps), report
-
-
-def test_a_failed_media_upload_is_reported_and_the_rest_of_the_row_kept(
-    fault_s3: MotoServer,
-) -> None:
-    import numpy as np
-
-    tr = _transport(fault_s3, "media", segment_rows=1000)
-    run = mt.init(transport=tr, **OFF)
-    run.log({"x": 0})
-    run.flush()
-    fault_s3.signal(signal.SIGSTOP)
-    try:
-        run.log({"x": 1, "img": mt.Image(np.zeros((4, 4, 3), np.uint8))})
-        with pytest.raises(TransportError) as info:
-            run.flush()
-    finally:
-        fault_s3.signal(signal.SIGCONT)
-    assert "s3://test/media/" in str(info.value)
-    with pytest.raises(TransportError) as info2:  # the media upload: reported, not silent
-        run.finish()
-    text = str(info2.value)
-    assert "media/img_" in text and "left out of its row" in text
-    img = next((_spill_dir(text) / "media").glob("img_*.png"))
-    assert img.read_bytes().startswith(b"\x89PNG")
-    rows = list(mt.open_run(tr.files).rows())
-    assert [row["x"] for row in rows] == [0, 1] and "img" not in rows[1]
-    assert _json.loads(mt.open_run(tr.files).read_bytes("run.json"))["state"] == "finished"
