@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ._output import emit_json, progress_bar, wrap
+from ._storage import add_storage_option, storage_options
 
 EPILOG = """examples:
   mediatypes export tensorboard runs/2024-demo tb        # then: tensorboard --logdir tb
@@ -41,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--overwrite", action="store_true", help="replace event files a previous export left"
     )
     p.add_argument("--json", action="store_true", help="print the export report as JSON")
+    add_storage_option(p)
     p.set_defaults(func=run)
 
 
@@ -50,7 +52,13 @@ def run(args: argparse.Namespace) -> int:
     reports = []
     for run_dir in args.run_dirs:
         with progress_bar(None, str(run_dir), unit="row") as tick:
-            report = export_run(run_dir, args.out_logdir, overwrite=args.overwrite, tick=tick)
+            report = export_run(
+                run_dir,
+                args.out_logdir,
+                overwrite=args.overwrite,
+                tick=tick,
+                storage_options=storage_options(args),
+            )
         reports.append(report)
         if not args.json:
             skipped = report["skipped"]

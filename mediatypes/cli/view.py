@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from ._output import UsageError, emit_json, wrap
+from ._storage import add_storage_option, storage_options
 
 EPILOG = """examples:
   mediatypes view runs/20260101-120000-abcdef      # writes runs/<id>/view/index.html
@@ -46,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--port", type=int, default=0, help="port for --serve (default: a free one)")
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    add_storage_option(p)
     p.set_defaults(func=run)
 
 
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--port expects 0..65535; got {args.port}")
     if args.port and not args.serve:
         raise UsageError("--port is only used with --serve")
-    result = build(args.run_dir, args.out)
+    result = build(args.run_dir, args.out, storage_options=storage_options(args))
     for w in result.warnings:
         print(f"mediatypes view: note: {w}", file=sys.stderr)
     report = {

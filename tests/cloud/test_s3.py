@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -214,7 +216,7 @@ def test_a_reader_sees_what_another_writer_stored_after_it_listed(
 
 
 def test_cli_reads_urls_with_storage_options(
-    bucket: str, s3: MotoServer, monkeypatch: Any, capsys: Any
+    bucket: str, s3: MotoServer, monkeypatch: Any, capsys: Any, tmp_path: Path
 ) -> None:
     url = f"s3://{bucket}/opts"
     with mt.init(transport=url, **OFF) as run:
@@ -230,6 +232,12 @@ def test_cli_reads_urls_with_storage_options(
     assert code == 0 and report["rows"] == 1
     code, report = cli_json("recover", url, *options)
     assert code == 0 and report["recovered"] is False
+    code, report = cli_json("view", url, "-o", str(tmp_path / "site" / "index.html"), *options)
+    assert code == 0 and report["runs"] == 1, report
+    assert len(list((tmp_path / "site").rglob("*.png"))) >= 1  # the image copied from S3
+    if importlib.util.find_spec("tensorboard") is not None:
+        code, report = cli_json("export", "tensorboard", url, str(tmp_path / "tb"), *options)
+        assert code == 0 and report["rows"] == 1, report
     from mediatypes.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
