@@ -177,6 +177,18 @@ def test_hostile_run_executes_nothing(drv, hostile_run: Path, tmp_path: Path) ->
     assert "of 400" in card(drv, "big_table").find_element(By.CSS_SELECTOR, ".pager").text
 
 
+# pixels of the runs page's overlay chart in the colour ``rgb(r, g, b)`` (a run's swatch)
+COLOURED = """
+const [r, g, b] = arguments[0].match(/\\d+/g).map(Number);
+const c = document.querySelector('.plot canvas');
+const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let n = 0;
+for (let i = 0; i < d.length; i += 4)
+  if (d[i + 3] > 200 && Math.abs(d[i] - r) < 8 && Math.abs(d[i + 1] - g) < 8 && Math.abs(d[i + 2] - b) < 8) n++;
+return n;
+"""
+
+
 def test_runs_list_overlays_selected_runs(drv, runs_root: Path, tmp_path: Path) -> None:
     index = build(runs_root, tmp_path / "site" / "index.html").index
     open_page(drv, index.as_uri())
@@ -185,10 +197,22 @@ def test_runs_list_overlays_selected_runs(drv, runs_root: Path, tmp_path: Path) 
     ink = INK.replace(".view:not([hidden]) ", "")
     (both,) = drv.execute_script(ink)
     assert both > 100
-    drv.find_elements(By.CSS_SELECTOR, "input.run-pick")[0].click()  # one run fewer
+    # untick the run named "second" (run folders sort by a random id, so pick it by name): its
+    # line's colour leaves the chart, the other run's line stays
+    row = next(
+        r
+        for r in drv.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
+        if r.find_elements(By.LINK_TEXT, "second")
+    )
+    rgb = drv.execute_script(
+        "return getComputedStyle(arguments[0]).backgroundColor",
+        row.find_element(By.CSS_SELECTOR, ".swatch"),
+    )
+    assert drv.execute_script(COLOURED, rgb) > 50
+    row.find_element(By.CSS_SELECTOR, "input.run-pick").click()
     drv.execute_async_script("const done = arguments[0]; mtRenderAll().then(() => done(1))")
     (one,) = drv.execute_script(ink)
-    assert 100 < one < both
+    assert one > 100 and drv.execute_script(COLOURED, rgb) == 0
     drv.find_element(By.LINK_TEXT, "second").click()
     WebDriverWait(drv, 20).until(
         lambda d: d.execute_script("return document.body.dataset.ready") == "1"
