@@ -173,7 +173,10 @@ def test_max_rows_is_class_level_and_never_truncates(monkeypatch: pytest.MonkeyP
     ("value", "match"),
     [
         # the reference docs print `wandb.Table.MAX_ROWS = {DESIRED_MAX}`: as code, a set
-        ({20_000}, r"positive int; got set of length 1\. Drop the braces: `Table.MAX_ROWS = 20000`"),
+        (
+            {20_000},
+            r"positive int; got set of length 1\. Drop the braces: `Table.MAX_ROWS = 20000`",
+        ),
         ("20000", r"positive int; got str"),
         (0, r"positive int; got int"),
         (True, r"positive int; got bool"),
