@@ -37,6 +37,7 @@ import numpy as np
 import pytest
 
 import mediatypes as mt
+from mediatypes.errors import InvalidInputError
 from mediatypes.runs.history import RunWarning
 
 from .snippets import (
@@ -719,4 +720,65 @@ def test_names_to_avoid_are_kept_with_a_warning_each(work: Any) -> None:
         {"loss-train": 0.1, "_step": 1},
         {"test acc": 0.95, "_step": 2},
         {"5_fold_cv": 0.8, "_step": 3},
+    ]
+
+
+# ----------------------------------------------------------- what the prose says, as code
+# Not examples, but keyword names and behaviour the seeds' prose describes around them.
+
+
+def test_define_metric_summary_values_and_objective(seed_run: SeedRun) -> None:
+    """002 line 152: ``summary`` accepts "min", "max", "mean", "best", "last" and "none"; "best"
+    only with ``objective`` ("minimize" / "maximize")."""
+    run = seed_run.run
+    for kind in ("min", "max", "mean", "last", "none"):
+        run.define_metric(f"m_{kind}", summary=kind)
+    run.define_metric("best_up", summary="best", objective="maximize")
+    run.define_metric("best_down", summary="best", objective="minimize")
+    with pytest.raises(InvalidInputError, match=r"'best' needs .*`objective=`"):
+        run.define_metric("no_objective", summary="best")
+    for v in (3, 1, 2):
+        mt.log(
+            {
+                name: v
+                for name in (
+                    *(f"m_{k}" for k in ("min", "max", "mean", "last", "none")),
+                    "best_up",
+                    "best_down",
+                )
+            }
+        )
+    reader = finished(seed_run)
+    assert values(reader) == {
+        "m_min": {"min": 1},
+        "m_max": {"max": 3},
+        "m_mean": {"mean": 2.0},
+        "m_last": {"last": 2},
+        "best_up": {"best": 3},
+        "best_down": {"best": 1},
+    }  # "none": left out of the summary
+    assert [r["m_none"] for r in reader.rows()] == [3, 1, 2]  # but kept in the history
+
+
+def test_history_row_is_saved_by_add_or_log(seed_run: SeedRun) -> None:
+    """000 line 586, 004 lines 59-63: ``run.history.row`` is a mutable dict of the open row, saved
+    (and a new row started) by ``run.history.add`` or ``wandb.log``; ``complete=False`` updates
+    the row without saving it."""
+    run = seed_run.run
+    run.history.row["loss"] = 0.5
+    run.history.row.update({"acc": 0.7})
+    assert dict(run.history.row) == {"loss": 0.5, "acc": 0.7}
+    run.history.add()  # saved
+    assert dict(run.history.row) == {}  # a new row
+    run.history.add({"loss": 0.4})
+    run.history.row["acc"] = 0.8
+    mt.log({"loss": 0.3})  # log saves the row as well
+    mt.log({"acc": 0.9}, complete=False)
+    assert dict(run.history.row) == {"acc": 0.9}  # updated, not saved
+    reader = finished(seed_run)  # finishing saves it
+    assert rows(reader) == [
+        {"loss": 0.5, "acc": 0.7, "_step": 0},
+        {"loss": 0.4, "_step": 1},
+        {"acc": 0.8, "loss": 0.3, "_step": 2},
+        {"acc": 0.9, "_step": 3},
     ]
