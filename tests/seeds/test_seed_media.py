@@ -474,6 +474,10 @@ def test_bounding_boxes(seed_run: SeedRun, snippet: Snippet) -> None:
     # repair 2: the placeholders filled: a second box (the other position form, in pixels) and
     # the boxes of the "ground_truth" layer
     code = repair(code, "        ...\n        ],", "        " + SECOND_BOX + "\n        ],")
+    with pytest.raises(
+        InvalidTypeError, match=r"`boxes\[\'ground_truth\'\]` expects a dict .* got set"
+    ):
+        execute(code, where(snippet, "one placeholder left"), image=image)
     code = repair(code, "    ...\n    }\n})", "    " + GROUND_TRUTH_BOXES + "\n    }\n})")
     execute(code, where(snippet, "repaired"), image=image)
     reader = finished(seed_run)
