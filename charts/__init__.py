@@ -74,8 +74,15 @@ def __getattr__(name: str) -> Any:
     if ref is None:
         raise AttributeError(f"module 'charts' has no attribute {name!r}")
     module, _, attr = ref.partition(":")
-    value = getattr(importlib.import_module(module), attr)
+    loaded = importlib.import_module(module)
+    value = getattr(loaded, attr)
     globals()[name] = value
+    # Importing the submodule charts.heatmap (for HeatMap) binds the package attribute "heatmap"
+    # to that module, hiding the public function of the same name: bind the public name instead.
+    short = module.rpartition(".")[2]
+    shadowed = _LAZY.get(short, "").partition(":")
+    if shadowed[0] == module and globals().get(short) is loaded:
+        globals()[short] = getattr(loaded, shadowed[2])
     return value
 
 

@@ -253,7 +253,7 @@ def _curve_chart(
     cap = (
         max_points
         if max_points is not None
-        else max(2, min(MAX_POINTS, Table.MAX_ROWS // len(classes)))
+        else max(2, min(MAX_POINTS, Table.max_rows() // len(classes)))
     )
     if cap < 2:
         raise InvalidInputError(f"{owner}: `max_points` expects at least 2; got {cap}.")

@@ -167,8 +167,22 @@ class Table(Media):
             raise InvalidInputError(f"Table: `columns` must be unique; repeated: {dup}.")
         return names
 
+    @classmethod
+    def max_rows(cls) -> int:
+        """``Table.MAX_ROWS``, checked: a bad value set by the user is a clear error here."""
+        limit = cls.MAX_ROWS
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            hint = ""
+            if isinstance(limit, (set, frozenset)) and len(limit) == 1:
+                # the reference docs print `wandb.Table.MAX_ROWS = {DESIRED_MAX}`: a placeholder
+                hint = f" Drop the braces: `Table.MAX_ROWS = {next(iter(limit))!r}`."
+            raise InvalidTypeError(
+                f"Table: `Table.MAX_ROWS` expects a positive int; got {describe(limit)}.{hint}"
+            )
+        return limit
+
     def _check_rows(self, n: int) -> None:
-        limit = self.MAX_ROWS
+        limit = self.max_rows()
         if n > limit:
             raise LimitExceededError(
                 f"Table: {n} rows exceed Table.MAX_ROWS ({limit}). Nothing was truncated; raise "

@@ -16,7 +16,8 @@ manifest says so (``padded`` holds the original size). A batch ``(B, T, C, H, W)
 whose frames are a grid of ``cols = ceil(sqrt(B))`` columns and ``rows = ceil(B / cols)`` rows,
 filled row by row (item ``i`` at row ``i // cols``, column ``i % cols``), empty cells black.
 
-Files and file objects of the four formats are kept byte-for-byte after probing that they decode.
+Files and file objects of the four formats are kept byte-for-byte after probing that they decode;
+an ``fps`` or ``format`` they do not have is ignored with a warning (never a re-encode).
 """
 
 from __future__ import annotations
@@ -253,16 +254,21 @@ class Video(Media):
         self._frames = frames
 
     def _init_kept(self, src: Any, ext_fmt: str | None, fmt: str | None, fps: Any) -> None:
-        if fps is not None:
-            raise InvalidInputError(
-                f"{OWNER}: `fps` applies only to frames; a video file keeps its own frame rate "
-                f"(got fps={fps!r}). Re-encode the frames to change it."
-            )
+        wanted = None if fps is None else _check_fps(fps)
         info = _probe(src, ext_fmt, type(self).MAX_PIXELS)
+        # The reference ignores `fps` and `format` for files without a word (its own example
+        # passes fps=4, format="gif" with "numpy_array_or_path_to_video"); we keep the file
+        # byte-for-byte too, and say so when what was asked differs from what the file holds.
+        ignored = []
         if fmt is not None and fmt != info["format"]:
-            raise UnsupportedFormatError(
-                f"{OWNER}: `format` {fmt!r} does not match the file's format {info['format']!r}; "
-                "files are kept byte-for-byte, not converted."
+            ignored.append(f"format={fmt!r} (the file is {info['format']})")
+        if wanted is not None and not math.isclose(wanted, info["fps"], rel_tol=0.02):
+            ignored.append(f"fps={wanted:g} (the file plays at {info['fps']:g})")
+        if ignored:
+            warnings.warn(
+                f"{OWNER}: a video file is kept byte-for-byte, so {' and '.join(ignored)} "
+                "was ignored; pass the frames as an array to encode them with these settings.",
+                stacklevel=3,
             )
         self._file = info
         self.format = info["format"]

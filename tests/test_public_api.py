@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+
 import charts
 import mediatypes
 from tests._imports import loaded_after
@@ -12,6 +16,9 @@ def test_all_is_sorted_and_resolves() -> None:
         for name in module.__all__:
             value = getattr(module, name)  # dynamic names (the current run) may be None
             assert value is not None or name in dynamic, name
+            where, _, attr = module._LAZY[name].partition(":")
+            if attr and name not in dynamic:  # the public object, not a submodule of its name
+                assert value is getattr(importlib.import_module(where), attr), name
     assert mediatypes.__all__ == sorted(mediatypes._LAZY)
 
 
@@ -19,3 +26,11 @@ def test_import_is_light() -> None:
     heavy = ("numpy", "PIL", "jsonschema", "jsonschema_rs", "torch", "pandas", "matplotlib")
     heavy += ("av", "trimesh", "rdkit", "soundfile", "vl_convert")
     assert loaded_after("import mediatypes, charts", heavy) == []
+
+
+def test_a_public_name_that_is_also_a_submodule_stays_the_public_one() -> None:
+    # charts.heatmap is a function in the submodule charts.heatmap: importing that submodule for
+    # another name (HeatMap) first bound the package attribute to the module
+    code = "import charts; charts.HeatMap; print(type(charts.heatmap).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "function"

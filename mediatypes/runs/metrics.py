@@ -77,7 +77,8 @@ def _parse_summary(summary: Any, goal: str | None) -> tuple[str, ...] | None:
         )
     if "best" in parts and goal is None:
         raise InvalidInputError(
-            "define_metric: `summary` 'best' needs `goal='minimize'` or `goal='maximize'`."
+            "define_metric: `summary` 'best' needs `goal='minimize'` or `goal='maximize'` (or "
+            "the same as `objective=`, the reference SDK's name)."
         )
     return tuple(dict.fromkeys(parts))
 

@@ -109,11 +109,14 @@ def _config_dict(config: Any) -> dict[str, Any]:
         return {}
     if isinstance(config, dict):
         data = dict(config)
+    elif callable(getattr(config, "flag_values_dict", None)):
+        data = dict(config.flag_values_dict())  # absl / tf.app flags (the seeds' flags.FLAGS)
     elif hasattr(config, "__dict__") and not isinstance(config, type):
         data = dict(vars(config))  # argparse.Namespace and similar
     else:
         raise InvalidTypeError(
-            f"init: `config` expects a dict or an argparse.Namespace; got {type(config).__name__}."
+            f"init: `config` expects a dict, an argparse.Namespace or absl flags; got "
+            f"{type(config).__name__}."
         )
     for k, v in data.items():
         if not isinstance(k, str):

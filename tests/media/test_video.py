@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -290,8 +291,7 @@ BAD: list[tuple[str, Any, dict[str, Any], type[Exception], str]] = [
         "`fps`",
     ),
     ("fps str", np.zeros((2, 3, 4, 4), np.uint8), {"fps": "4"}, InvalidTypeError, "`fps`"),
-    ("fps on file", FIX / "tiny.gif", {"fps": 8}, InvalidInputError, "`fps` applies only"),
-    ("format vs file", FIX / "tiny.gif", {"format": "mp4"}, UnsupportedFormatError, "`format`"),
+    ("fps str on file", FIX / "tiny.gif", {"fps": "4"}, InvalidTypeError, "`fps`"),
     ("caption", np.zeros((2, 3, 4, 4), np.uint8), {"caption": 3}, InvalidTypeError, "`caption`"),
 ]
 
@@ -309,6 +309,31 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     with pytest.raises(exc, match=match) as info:
         Video(value, **kwargs).save(assert_nothing_written)
     assert str(info.value).startswith("Video")
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "ignored"),
+    [
+        ("tiny.gif", {"fps": 4, "format": "gif"}, None),  # what the file holds: nothing to say
+        ("tiny.mp4", {"fps": 4, "format": "gif"}, "format='gif' (the file is mp4)"),
+        ("tiny.gif", {"fps": 8}, "fps=8 (the file plays at 4)"),
+        ("tiny.webm", {"fps": 2, "format": "mp4"}, "format='mp4' (the file is webm) and fps=2"),
+    ],
+)
+def test_fps_and_format_for_a_file_keep_the_file_and_say_what_was_ignored(
+    tmp_path: Path, name: str, kwargs: dict[str, Any], ignored: str | None
+) -> None:
+    # the reference's own example passes fps=4, format="gif" with "numpy_array_or_path_to_video"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = Video(FIX / name, **kwargs).save(tmp_path)
+    messages = [str(w.message) for w in caught]
+    if ignored is None:
+        assert messages == []
+    else:
+        assert len(messages) == 1 and ignored in messages[0] and "byte-for-byte" in messages[0]
+    assert (tmp_path / m["path"]).read_bytes() == (FIX / name).read_bytes()
+    assert (m["format"], m["fps"]) == (name.rsplit(".", 1)[1], 4.0)
 
 
 def test_gif_fps_limit_is_checked_up_front(tmp_path: Path) -> None:

@@ -230,6 +230,27 @@ def test_every_run_file_validates(tmp_path: Path, png_type: None) -> None:
     assert problems(tmp_path / "v") == []
 
 
+def test_config_from_argparse_and_absl_flags(tmp_path: Path) -> None:
+    """The seeds pass ``config=args`` (argparse) and ``config=flags.FLAGS`` (absl / tf.app)."""
+    import argparse
+
+    flags = pytest.importorskip("absl.flags")
+    fv = flags.FlagValues()  # not the global FLAGS: nothing leaks into other tests
+    flags.DEFINE_integer("num_steps", 100, "training steps", flag_values=fv)
+    flags.DEFINE_string("optimizer", "adam", "optimizer", flag_values=fv)
+    fv(["train.py", "--num_steps=3"])
+    run = dir_run(tmp_path / "flags", config=fv)
+    assert (run.config.num_steps, run.config.optimizer) == (3, "adam")
+    run.finish()
+    assert open_run(tmp_path / "flags").config == {"num_steps": 3, "optimizer": "adam"}
+
+    args = argparse.ArgumentParser().parse_args([])
+    args.epochs, args.lr = 2, 0.1
+    run = dir_run(tmp_path / "args", config=args)
+    run.finish()
+    assert open_run(tmp_path / "args").config == {"epochs": 2, "lr": 0.1}
+
+
 def test_writer_tick_before_init_ends_is_harmless(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

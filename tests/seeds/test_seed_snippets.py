@@ -1,12 +1,13 @@
 """Every chart and Object3D example of the reference SDK's documents (the seeds), run as written.
 
 The snippets below are copied verbatim from the seed documents (``/work/shared/seeds/*.md``, which
-CI does not have; the file and line of each is noted, and ``test_snippets_match_the_seeds`` checks
-the copies whenever the seeds are present). Each runs with only its import changed
+CI does not have; the file and line of each is noted, and ``test_seed_coverage`` checks the copies
+whenever the seeds are present). Each runs with only its import changed
 (``import wandb`` → ``from tests.seeds import reference as wandb``, see ``reference.py``) after
 the test has defined the inputs the document leaves undefined (``x_values``, ``y_test``,
 ``sample.obj``…). Every run they log must validate (``reader.problems``), and what was logged is
-read back and checked.
+read back and checked. The other examples of the seeds are in ``test_seed_media`` and
+``test_seed_runs``.
 
 Three examples cannot run exactly as printed in any library: two have unbalanced brackets and one
 starts with a placeholder line. For those the test shows that the printed text does not parse,
@@ -15,13 +16,10 @@ then applies the smallest repair (named in the test) and runs the rest unchanged
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
@@ -29,20 +27,19 @@ import pytest
 import charts
 import mediatypes as mt
 from charts import custom
-from mediatypes import open_run
-from mediatypes.runs.reader import RunReader, problems
 
-FIX = Path(__file__).parents[2] / "fixtures"
-SEEDS = Path(os.environ.get("MEDIATYPES_SEEDS", "/work/shared/seeds"))
-S0, S1 = "000_bc6ac167b44a0278.md", "001_e1cf267fe651b906.md"
-IMPORT = "from tests.seeds import reference as wandb\nimport numpy as np\n"
-
-
-class Snippet(NamedTuple):
-    sources: list[tuple[str, int]]  # (seed file, line of the snippet's first line)
-    code: str
-    inline: bool = False  # inline `code` in a line of prose rather than a fenced block
-
+from .snippets import (
+    FIX,
+    S0,
+    S1,
+    SeedRun,
+    Snippet,
+    does_not_parse,
+    execute,
+    finished,
+    logged,
+    run_snippet,
+)
 
 # wandb.plot.line: 000_bc6ac167b44a0278.md line 234
 LINE = Snippet(
@@ -300,88 +297,33 @@ wandb.log(
 
 # wandb.plots.ROC, inline code: 001_e1cf267fe651b906.md line 227
 ROC_OLD = Snippet(
-    [(S1, 227)], "wandb.log({'roc': wandb.plots.ROC(y_test, y_probas, labels)})", inline=True
+    [(S1, 227)], "wandb.log({'roc': wandb.plots.ROC(y_test, y_probas, labels)})", form="inline"
 )
 
 # wandb.plots.precision_recall, inline code: 001_e1cf267fe651b906.md line 241
 PR_OLD = Snippet(
     [(S1, 241)],
     "wandb.log({'pr': wandb.plots.precision_recall(y_test, y_probas, labels)})",
-    inline=True,
+    form="inline",
 )
 
 # wandb.sklearn.plot_confusion_matrix, inline code: 001_e1cf267fe651b906.md line 255
 SKLEARN_CONFUSION_MATRIX = Snippet(
-    [(S1, 255)], "wandb.sklearn.plot_confusion_matrix(y_test, y_pred, labels)", inline=True
+    [(S1, 255)], "wandb.sklearn.plot_confusion_matrix(y_test, y_pred, labels)", form="inline"
 )
 
 # wandb.plots.HeatMap, inline code: 001_e1cf267fe651b906.md line 273
 HEATMAP_OLD = Snippet(
     [(S1, 273)],
     "wandb.log({'heatmap_with_text': wandb.plots.HeatMap(x_labels, y_labels, matrix_values, show_text=False)})",
-    inline=True,
+    form="inline",
 )
 
 SNIPPETS = {name: value for name, value in dict(globals()).items() if isinstance(value, Snippet)}
 
 
-# ------------------------------------------------------------------------------------ helpers
-
-
-class SeedRun(NamedTuple):
-    path: Path
-    run: mt.Run
-
-
-@pytest.fixture
-def seed_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SeedRun]:
-    """A current run in ``tmp_path/run``; the snippet's working folder is ``tmp_path/work``."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    path = tmp_path / "run"
-    run = mt.init(
-        transport=f"dir:{path}", console=False, system_metrics=False, git=False, packages=False
-    )
-    yield SeedRun(path, run)
-    if mt.run is not None:
-        mt.finish()
-
-
-def execute(code: str, where: str, **inputs: Any) -> dict[str, Any]:
-    """Run ``code`` after the changed import, with ``inputs`` defined; return its namespace."""
-    namespace: dict[str, Any] = dict(inputs)
-    exec(compile(IMPORT, "<import>", "exec"), namespace)
-    exec(compile(code, where, "exec"), namespace)
-    return namespace
-
-
-def run_snippet(snippet: Snippet, **inputs: Any) -> dict[str, Any]:
-    seed, line = snippet.sources[0]
-    return execute(snippet.code, f"<{seed}:{line}>", **inputs)
-
-
-def finished(seed: SeedRun) -> RunReader:
-    """Finish the run, check that every manifest and file in it validates, and open it."""
-    seed.run.finish()
-    assert problems(seed.path) == []
-    return open_run(seed.path)
-
-
-def logged(reader: RunReader, key: str) -> dict[str, Any]:
-    """The manifest logged under ``key`` (from the one history row that has it)."""
-    rows = reader.history(keys=[key])
-    assert len(rows) == 1
-    return rows[0][key]  # type: ignore[no-any-return]
-
-
 def cells(chart: Any) -> list[dict[str, Any]]:
     return chart.spec["data"]["values"]  # type: ignore[no-any-return]
-
-
-def does_not_parse(code: str) -> None:
-    with pytest.raises(SyntaxError):
-        compile(IMPORT + code, "<seed>", "exec")
 
 
 def classification(n: int = 60, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -389,41 +331,6 @@ def classification(n: int = 60, k: int = 3, seed: int = 0) -> tuple[np.ndarray, 
     y = rng.integers(0, k, n)
     logits = rng.normal(size=(n, k)) + np.eye(k)[y] * 2
     return y, np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-
-
-# -------------------------------------------------------------------- the copies are verbatim
-
-
-@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed documents not present at {SEEDS}")
-@pytest.mark.parametrize("name", sorted(SNIPPETS))
-def test_snippets_match_the_seeds(name: str) -> None:
-    snippet = SNIPPETS[name]
-    for seed, line in snippet.sources:
-        lines = (SEEDS / seed).read_text(encoding="utf-8").split("\n")
-        if snippet.inline:
-            assert lines[line - 1] == f"`{snippet.code}`"
-            continue
-        body = snippet.code.split("\n")[:-1]  # the copy ends with a newline
-        assert lines[line - 2] == "```python"  # the whole fenced block, nothing left out
-        assert lines[line - 1 : line - 1 + len(body)] == body
-        assert lines[line - 1 + len(body)] == "```"
-
-
-@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"seed documents not present at {SEEDS}")
-def test_every_chart_and_object3d_example_of_the_seeds_is_here() -> None:
-    uses = re.compile(r"wandb\.(plot\b|plots\b|sklearn\b|plot_table\b|Object3D\b)|\"chart\"")
-    found = set()
-    for path in sorted(SEEDS.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        for m in re.finditer(r"^```python[^\n]*\n(.*?)^```", text, re.S | re.M):
-            if uses.search(m.group(1)):
-                found.add((path.name, text[: m.start(1)].count("\n") + 1))
-        for number, line in enumerate(text.split("\n"), 1):
-            # a line that is one call in inline code, with arguments (not a name like `wandb.plot.line()`)
-            if re.fullmatch(r"`wandb\.[^`]*\([^)`][^`]*`", line) and uses.search(line):
-                found.add((path.name, number))
-    copied = {source for snippet in SNIPPETS.values() for source in snippet.sources}
-    assert found == copied
 
 
 # -------------------------------------------------------------------------------- wandb.plot

@@ -169,6 +169,31 @@ def test_max_rows_is_class_level_and_never_truncates(monkeypatch: pytest.MonkeyP
     assert Table(columns=["i"], data=rows).nrows == 10_001
 
 
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        # the reference docs print `wandb.Table.MAX_ROWS = {DESIRED_MAX}`: as code, a set
+        (
+            {20_000},
+            r"positive int; got set of length 1\. Drop the braces: `Table.MAX_ROWS = 20000`",
+        ),
+        ("20000", r"positive int; got str"),
+        (0, r"positive int; got int"),
+        (True, r"positive int; got bool"),
+    ],
+)
+def test_a_bad_max_rows_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, value: Any, match: str
+) -> None:
+    import charts
+
+    monkeypatch.setattr(Table, "MAX_ROWS", value)
+    with pytest.raises(InvalidTypeError, match=r"Table: `Table.MAX_ROWS` expects a " + match):
+        Table(columns=["i"], data=[[1]])
+    with pytest.raises(InvalidTypeError, match=r"`Table.MAX_ROWS`"):
+        charts.pr_curve([0, 1, 1], [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+
+
 def test_pandas_dataframe_columnwise_with_missing_values() -> None:
     df = pd.DataFrame(
         {
