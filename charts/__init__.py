@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 # public name -> "module:attribute"
 _LAZY: dict[str, str] = {
     "Chart": "charts.chart:Chart",
-    "HeatMap": "charts.heatmap:HeatMap",
+    "HeatMap": "charts.heatmaps:HeatMap",
     "ROC": "charts.classification:ROC",
     "bar": "charts.basic:bar",
     "confusion_matrix": "charts.classification:confusion_matrix",
-    "heatmap": "charts.heatmap:heatmap",
+    "heatmap": "charts.heatmaps:heatmap",
     "histogram": "charts.basic:histogram",
     "line": "charts.basic:line",
     "line_series": "charts.basic:line_series",
@@ -66,7 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
         roc_curve,
     )
     from .custom import plot_table, preset_names, register_preset
-    from .heatmap import HeatMap, heatmap
+    from .heatmaps import HeatMap, heatmap
 
 
 def __getattr__(name: str) -> Any:
@@ -77,12 +77,6 @@ def __getattr__(name: str) -> Any:
     loaded = importlib.import_module(module)
     value = getattr(loaded, attr)
     globals()[name] = value
-    # Importing the submodule charts.heatmap (for HeatMap) binds the package attribute "heatmap"
-    # to that module, hiding the public function of the same name: bind the public name instead.
-    short = module.rpartition(".")[2]
-    shadowed = _LAZY.get(short, "").partition(":")
-    if shadowed[0] == module and globals().get(short) is loaded:
-        globals()[short] = getattr(loaded, shadowed[2])
     return value
 
 
