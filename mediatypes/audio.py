@@ -186,16 +186,21 @@ class Audio(Media):
         self.format = fmt
 
     def _init_kept(self, src: Any, ext_fmt: str | None, fmt: str | None, rate: Any) -> None:
-        if rate is not None:
-            raise InvalidInputError(
-                f"{OWNER}: `sample_rate` applies only to arrays; an audio file keeps its own rate "
-                f"(got sample_rate={rate!r})."
-            )
+        wanted = None if rate is None else _check_rate(rate)
         info = _probe(src, ext_fmt)
+        # As Video: a file is kept byte-for-byte (never resampled or re-encoded); a `sample_rate`
+        # or `format` that differs from what the file holds is ignored with a warning saying so
+        # (the reference ignores them without a word).
+        ignored = []
         if fmt is not None and fmt != info["format"]:
-            raise UnsupportedFormatError(
-                f"{OWNER}: `format` {fmt!r} does not match the file's format {info['format']!r}; "
-                "files are kept byte-for-byte, not converted."
+            ignored.append(f"format={fmt!r} (the file is {info['format']})")
+        if wanted is not None and wanted != info["sample_rate"]:
+            ignored.append(f"sample_rate={wanted} (the file has {info['sample_rate']} Hz)")
+        if ignored:
+            warnings.warn(
+                f"{OWNER}: an audio file is kept byte-for-byte, so {' and '.join(ignored)} "
+                "was ignored; pass the samples as an array to encode them with these settings.",
+                stacklevel=3,
             )
         self._file = info
         self.format = info["format"]

@@ -300,14 +300,7 @@ BAD: list[tuple[str, Any, dict[str, Any], type[Exception], str]] = [
     ("mislabelled", FIX / "mislabelled.flac", {}, DecodeError, "named .flac but holds wav"),
     ("missing", FIX / "nope.wav", {}, MediaFileNotFoundError, "not found"),
     ("bytes garbage", b"\x01" * 100, {}, DecodeError, "`data_or_path`"),
-    (
-        "rate on file",
-        FIX / "tiny.wav",
-        {"sample_rate": 8000},
-        InvalidInputError,
-        "`sample_rate` applies only",
-    ),
-    ("format vs file", FIX / "tiny.wav", {"format": "flac"}, UnsupportedFormatError, "`format`"),
+    ("rate on file", FIX / "tiny.wav", {"sample_rate": 0}, InvalidInputError, "`sample_rate`"),
     (
         "flac 9 channels",
         noise(10, 9),
@@ -330,3 +323,26 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     with pytest.raises(exc, match=match) as info:
         Audio(value, **kwargs).save(assert_nothing_written)
     assert str(info.value).startswith("Audio")
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "ignored"),
+    [
+        ("tiny.wav", {"sample_rate": 8000, "format": "wav"}, None),  # what the file holds
+        ("tiny.wav", {"sample_rate": 16000}, "sample_rate=16000 (the file has 8000 Hz)"),
+        ("tiny.wav", {"format": "flac"}, "format='flac' (the file is wav)"),
+    ],
+)
+def test_rate_and_format_for_a_file_keep_the_file_and_say_what_was_ignored(
+    tmp_path: Path, name: str, kwargs: dict[str, Any], ignored: str | None
+) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = Audio(FIX / name, **kwargs).save(tmp_path)
+    messages = [str(w.message) for w in caught]
+    if ignored is None:
+        assert messages == []
+    else:
+        assert len(messages) == 1 and ignored in messages[0] and "byte-for-byte" in messages[0]
+    assert (tmp_path / m["path"]).read_bytes() == (FIX / name).read_bytes()
+    assert (m["format"], m["sample_rate"]) == ("wav", sf.info(str(FIX / name)).samplerate)
