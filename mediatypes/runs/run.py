@@ -274,6 +274,7 @@ class Run:
             max_pending=max_pending_media,
             interval=flush_interval,
             on_tick=self._tick,
+            before_rows=self._write_meta_if_dirty,
         )
         self._errors = self._writer.errors
         self._capture.start()
@@ -414,6 +415,12 @@ class Run:
         assert self._rank is not None
         data = rank_state(self._rank, self._world_size, state, self.start_time, **extra)
         self.transport.set_rank_state(self._rank, data)
+
+    def _write_meta_if_dirty(self) -> None:
+        # run.json reaches the transport before the rows logged after a define_metric() or a
+        # config change, so a run killed in between is recovered with its metric definitions
+        if self._meta_dirty:
+            self._write_meta()
 
     def _write_summary(self, wait: bool) -> None:
         self.summary.dirty = False

@@ -68,6 +68,7 @@ class Writer:
         max_pending: int = 256,
         interval: float = 0.025,
         on_tick: Callable[[], None] | None = None,
+        before_rows: Callable[[], None] | None = None,
     ) -> None:
         self.transport = transport
         self._lock = lock
@@ -82,6 +83,7 @@ class Writer:
         self._closing = False
         self._drain_lock = threading.Lock()
         self._on_tick = on_tick
+        self._before_rows = before_rows
         self._thread = threading.Thread(target=self._loop, name="mediatypes-writer", daemon=True)
         self._thread.start()
 
@@ -154,6 +156,8 @@ class Writer:
             if taken:
                 data = b"".join(x if type(x) is bytearray else x.line() for x in taken)
                 try:
+                    if self._before_rows is not None:  # e.g. run.json before the rows it explains
+                        self._before_rows()
                     self.transport.append_rows(data)
                 except BaseException as exc:
                     if not getattr(exc, "retained", False):  # else the transport kept them
