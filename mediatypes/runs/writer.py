@@ -155,9 +155,12 @@ class Writer:
                         break
             if taken:
                 data = b"".join(x if type(x) is bytearray else x.line() for x in taken)
-                try:
-                    if self._before_rows is not None:  # e.g. run.json before the rows it explains
+                if self._before_rows is not None:  # e.g. run.json before the rows it explains
+                    try:
                         self._before_rows()
+                    except BaseException as exc:  # reported; the rows still go out
+                        self.errors.append(("", -1, exc))
+                try:
                     self.transport.append_rows(data)
                 except BaseException as exc:
                     if not getattr(exc, "retained", False):  # else the transport kept them
