@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import signal
+import subprocess
+import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +217,28 @@ def full_run(runs_root: Path) -> Path:
 @pytest.fixture(scope="session")
 def hostile_run(runs_root: Path) -> Path:
     return run_dir(runs_root, "hostile")
+
+
+@contextlib.contextmanager
+def served(run: Path) -> Iterator[str]:
+    """``mediatypes view RUN --serve`` in a subprocess; yields the URL it prints, and stops the
+    server by its pid (SIGINT, then SIGKILL) when the block ends."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediatypes", "view", str(run), "--serve"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = next((line.split()[2] for line in proc.stdout if line.startswith("serving on ")), "")
+        assert url.startswith("http://127.0.0.1:"), url
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

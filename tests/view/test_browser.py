@@ -6,11 +6,7 @@ browser`` installs them with apt-get).
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +15,6 @@ import pytest
 
 from mediatypes.view import build
 from mediatypes.view.headless import browser, console_errors, network_requests
-from tests.cli.helpers import REPO
 from tests.view.browser import (  # skips this module without a browser
     INK,
     REMOTE,
@@ -32,7 +27,7 @@ from tests.view.browser import (  # skips this module without a browser
     requested_files,
     show_tab,
 )
-from tests.view.conftest import HOSTILE
+from tests.view.conftest import HOSTILE, served
 
 
 @pytest.fixture(scope="module")
@@ -223,17 +218,7 @@ def test_runs_list_overlays_selected_runs(drv, runs_root: Path, tmp_path: Path) 
 
 
 def test_served_site_makes_no_other_request(drv, site: Path) -> None:
-    run = site.parent.parent
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediatypes", "view", str(run), "--serve"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        url = next(line.split()[2] for line in proc.stdout if line.startswith("serving on "))
+    with served(site.parent.parent) as url:
         open_page(drv, url, "media")
         show_tab(drv, "media")
         assert all(n > 100 for n in drv.execute_script(INK))
@@ -242,10 +227,3 @@ def test_served_site_makes_no_other_request(drv, site: Path) -> None:
             u.startswith("http://127.0.0.1:") for u in urls if u.startswith(REMOTE)
         ), urls
         assert console_errors(drv) == []
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

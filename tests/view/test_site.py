@@ -3,12 +3,8 @@ the 127.0.0.1 server (a real subprocess, stopped by its pid)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,8 +18,8 @@ from mediatypes.errors import MediaFileNotFoundError, UnsafePathError
 from mediatypes.view import build
 from mediatypes.view.sampling import evenly, minmax
 from mediatypes.view.site import script_json
-from tests.cli.helpers import REPO, cli
-from tests.view.conftest import HOSTILE
+from tests.cli.helpers import cli
+from tests.view.conftest import HOSTILE, served
 
 DATA_RE = re.compile(r'<script type="application/json" id="mt-data">(.*?)</script>', re.S)
 
@@ -214,22 +210,7 @@ def test_cli_writes_and_reports(copy_run: Path, tmp_path: Path) -> None:
 
 def test_serve_only_the_site_and_the_run(copy_run: Path, tmp_path: Path) -> None:
     (copy_run.parent / "secret.txt").write_text("secret")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediatypes", "view", str(copy_run), "--serve"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        url = None
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("serving on "):
-                url = line.split()[2]
-                break
-        assert url and url.startswith("http://127.0.0.1:"), url
+    with served(copy_run) as url:
         with urllib.request.urlopen(url, timeout=10) as resp:
             assert resp.status == 200
             assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
@@ -241,13 +222,6 @@ def test_serve_only_the_site_and_the_run(copy_run: Path, tmp_path: Path) -> None
             with pytest.raises(urllib.error.HTTPError) as err:
                 urllib.request.urlopen(base + bad, timeout=10)
             assert err.value.code == 404, bad
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_media_follow_their_step_metric_and_system_metrics_are_charted(tmp_path: Path) -> None:
